@@ -29,7 +29,10 @@ export class InvalidTableError extends StockroomError {
 
 /** A call reached an engine after `close()`. */
 export class EngineClosedError extends StockroomError {
-  constructor(message = 'the stock engine is closed; create a new StockEngine', options?: ErrorOptions) {
+  constructor(
+    message = 'the stock engine is closed; create a new StockEngine',
+    options?: ErrorOptions,
+  ) {
     super('ERR_STOCKROOM_CLOSED', message, options);
   }
 }

@@ -1,0 +1,182 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+
+import { STRATEGIES, type Strategy } from './layout.js';
+import { type RaceOptions, type RaceReport, race } from './race.js';
+import { runScenarios, type ScenarioResult } from './scenarios.js';
+import { formatTable } from './table-format.js';
+import { checkStrategy } from './validate.js';
+
+const USAGE = `Usage: stockroom <command> [options]
+
+Commands:
+  demo        the scenarios, then a race on every strategy (what npm start runs)
+  scenarios   the three verification scenarios, in one event loop and on threads
+  race        many buyers of one SKU on worker threads released together
+
+Options of race:
+  --strategy NAME   atomic, mutex, unsafe or all (default all)
+  --threads N       worker threads (default 4)
+  --stock S         initial stock of the SKU (default 1000)
+  --buyers B        purchase attempts over all threads (default 2000)
+  --quantity Q      units per purchase (default 1)
+  --latency MS      milliseconds between check and write (default 0.05)
+  --unpadded        pack records instead of one cache line per SKU
+
+Options of scenarios and demo:
+  --latency MS      each purchase's wait between check and write (default 100)
+
+Every command:
+  --json            print machine-readable JSON instead of tables
+  --help            print this text
+`;
+
+/** A command-line mistake: printed as one line, exit code 2. */
+class UsageError extends Error {}
+
+async function main(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      strategy: { type: 'string' },
+      threads: { type: 'string' },
+      stock: { type: 'string' },
+      buyers: { type: 'string' },
+      quantity: { type: 'string' },
+      latency: { type: 'string' },
+      unpadded: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean' },
+    },
+  });
+  const [command, ...extra] = positionals;
+  if (values.help || command === undefined) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  const json = values.json === true;
+
+  switch (command) {
+    case 'scenarios': {
+      const latencyMs = numberOption('--latency', values.latency) ?? 100;
+      printScenarios(await runScenarios(latencyMs), json);
+      return;
+    }
+    case 'race': {
+      const reports = await runRaces(values);
+      printRaces(reports, json);
+      return;
+    }
+    case 'demo': {
+      const latencyMs = numberOption('--latency', values.latency) ?? 100;
+      const scenarios = await runScenarios(latencyMs);
+      const races = await runRaces({});
+      if (json) {
+        process.stdout.write(`${JSON.stringify({ scenarios, races }, null, 2)}\n`);
+        return;
+      }
+      printScenarios(scenarios, false);
+      process.stdout.write('\n');
+      printRaces(races, false);
+      return;
+    }
+    default:
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; run stockroom --help`);
+  }
+}
+
+async function runRaces(
+  values: Record<string, string | boolean | undefined>,
+): Promise<RaceReport[]> {
+  const strategy = typeof values.strategy === 'string' ? values.strategy : 'all';
+  const strategies: Strategy[] =
+    strategy === 'all' ? [...STRATEGIES] : [checkStrategy('--strategy', strategy)];
+  const options: RaceOptions = {
+    threads: numberOption('--threads', values.threads),
+    stock: numberOption('--stock', values.stock),
+    buyers: numberOption('--buyers', values.buyers),
+    quantity: numberOption('--quantity', values.quantity),
+    latencyMs: numberOption('--latency', values.latency),
+    padded: values.unpadded !== true,
+  };
+  const reports: RaceReport[] = [];
+  for (const name of strategies) reports.push(await race({ ...options, strategy: name }));
+  return reports;
+}
+
+function numberOption(flag: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (typeof value !== 'string' || value.trim() === '' || Number.isNaN(number)) {
+    throw new UsageError(`${flag} must be a number; received ${JSON.stringify(value)}`);
+  }
+  return number;
+}
+
+function printScenarios(results: ScenarioResult[], json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(results, null, 2)}\n`);
+    return;
+  }
+  const expectedCell = (result: ScenarioResult, key: 'successes' | 'unitsSold' | 'finalStock') =>
+    result.expected === null ? 'breaks' : String(result.expected[key]);
+  const rows = results.map((result) => [
+    result.scenario,
+    result.mode,
+    `${result.measured.successes} / ${expectedCell(result, 'successes')}`,
+    `${result.measured.unitsSold} / ${expectedCell(result, 'unitsSold')}`,
+    `${result.measured.finalStock} / ${expectedCell(result, 'finalStock')}`,
+    String(result.measured.oversold),
+    String(result.measured.lostUpdates),
+    result.measured.wallMs.toFixed(0),
+    result.passed ? 'yes' : 'NO',
+  ]);
+  process.stdout.write('Scenarios (measured / expected)\n');
+  process.stdout.write(
+    formatTable(
+      ['case', 'mode', 'sales', 'sold', 'final', 'oversold', 'lost', 'ms', 'as expected'],
+      rows,
+    ),
+  );
+}
+
+function printRaces(reports: RaceReport[], json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify(reports, null, 2)}\n`);
+    return;
+  }
+  const first = reports[0];
+  if (first !== undefined) {
+    process.stdout.write(
+      `Race: ${first.threads} threads, stock ${first.initialStock}, ${first.attempts} attempts ` +
+        `of ${first.quantity}, latency ${first.latencyMs} ms\n`,
+    );
+  }
+  const rows = reports.map((report) => [
+    report.strategy,
+    String(report.successes),
+    String(report.unitsSold),
+    String(report.finalStock),
+    String(report.oversold),
+    String(report.lostUpdates),
+    report.invariantsHeld ? 'yes' : 'NO',
+    report.wallMs.toFixed(0),
+    Math.round(report.purchasesPerSecond).toLocaleString('en-US'),
+  ]);
+  process.stdout.write(
+    formatTable(
+      ['strategy', 'sales', 'sold', 'final', 'oversold', 'lost', 'invariants', 'ms', 'buys/s'],
+      rows,
+    ),
+  );
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`stockroom: ${message}\n`);
+  const badInput =
+    error instanceof UsageError || error instanceof RangeError || error instanceof TypeError;
+  process.exitCode = badInput ? 2 : 1;
+});

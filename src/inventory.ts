@@ -1,0 +1,354 @@
+import { StartBarrier } from './barrier.js';
+import { AtomicDiscipline } from './disciplines/atomic.js';
+import { MutexDiscipline } from './disciplines/mutex.js';
+import { TableView } from './disciplines/table-view.js';
+import type {
+  CallSettings,
+  CombinedLine,
+  Discipline,
+  PurchaseResult,
+  RestockResult,
+  WriteOffResult,
+} from './disciplines/types.js';
+import { UnsafeDiscipline } from './disciplines/unsafe.js';
+import { Counter, Field, Header, type Strategy } from './layout.js';
+import { readTable, writeTable } from './table.js';
+import {
+  checkMilliseconds,
+  checkOptions,
+  checkQuantity,
+  checkSkuName,
+  checkStrategy,
+  show,
+} from './validate.js';
+
+export type {
+  PurchaseResult,
+  RestockResult,
+  WriteOffResult,
+} from './disciplines/types.js';
+
+/** Initial stock per SKU name: a plain object, a `Map` or `[name, quantity]` pairs. */
+export type InitialStock = Record<string, number> | Iterable<readonly [string, number]>;
+
+/** Settings fixed when a table is created and stored in its buffer. */
+export interface InventoryOptions {
+  /** Concurrency discipline of every thread that attaches: `atomic` (default), `mutex`, `unsafe`. */
+  strategy?: Strategy;
+  /** Give each SKU its own 64-byte cache line (default `true`); `false` packs records. */
+  padded?: boolean;
+}
+
+/** Per-call settings of the synchronous operations. */
+export interface CallOptions {
+  /** Milliseconds between the check and the write, standing for a database round trip.
+   * Worker threads only; default 0. */
+  latencyMs?: number;
+  /** Longest wait for a SKU's lock under `mutex`, in milliseconds; default `Infinity`. */
+  timeoutMs?: number;
+}
+
+/** One line of an order. */
+export interface OrderLine {
+  sku: string;
+  quantity: number;
+}
+
+/** Outcome of an order: all lines taken, or the first line whose SKU fell short. */
+export type OrderResult =
+  | { ok: true }
+  | {
+      ok: false;
+      reason: 'insufficient-stock';
+      /** Index in the caller's `lines` of the first line of the SKU that fell short. */
+      line: number;
+      sku: string;
+      /** Units of that SKU over all lines of the order. */
+      requested: number;
+      available: number;
+    }
+  | { ok: false; reason: 'timed-out' };
+
+/** Figures of one SKU at one moment. */
+export interface SkuSnapshot {
+  sku: string;
+  stock: number;
+  initial: number;
+  held: number;
+  sold: number;
+  restocked: number;
+  returned: number;
+  writtenOff: number;
+}
+
+/** A broken invariant of one SKU, with the figures that show it. */
+export interface InvariantViolation {
+  sku: string;
+  invariant: 'non-negative' | 'conservation';
+  detail: string;
+}
+
+const DEFAULT_CALL: CallSettings = { latencyMs: 0, timeoutMs: Number.POSITIVE_INFINITY };
+
+/**
+ * A stock table in one `SharedArrayBuffer`, usable from any thread. Create it once with
+ * {@link Inventory.create}, send {@link Inventory.buffer} to other threads and open it there with
+ * {@link Inventory.attach}: every handle on the buffer uses the discipline recorded in it.
+ */
+export class Inventory {
+  /** The shared memory holding the whole table. */
+  readonly buffer: SharedArrayBuffer;
+  /** The concurrency discipline recorded in the table. */
+  readonly strategy: Strategy;
+  /** Whether each SKU's record has its own cache line. */
+  readonly padded: boolean;
+  /** A start barrier in the table's header, for releasing worker threads together. */
+  readonly barrier: StartBarrier;
+
+  readonly #view: TableView;
+  readonly #discipline: Discipline;
+  readonly #names: readonly string[];
+  readonly #indexes: Map<string, number>;
+
+  private constructor(buffer: SharedArrayBuffer) {
+    const info = readTable(buffer);
+    this.buffer = buffer;
+    this.strategy = info.strategy;
+    this.padded = info.recordBytes === 64;
+    this.#names = Object.freeze(info.names);
+    this.#indexes = new Map(info.names.map((name, index) => [name, index]));
+    this.#view = new TableView(buffer, info.recordBytes);
+    this.#discipline = createDiscipline(info.strategy, this.#view);
+    this.barrier = new StartBarrier(this.#view.i32, Header.barrier);
+  }
+
+  /**
+   * Creates a table holding `initialStock`. Throws `TypeError` or `RangeError`, naming the SKU
+   * and the value, for an invalid or duplicate name, an invalid quantity or an unknown option.
+   */
+  static create(initialStock: InitialStock, options?: InventoryOptions): Inventory {
+    const settings = checkOptions<InventoryOptions>('options', options);
+    const strategy = checkStrategy('options.strategy', settings.strategy ?? 'atomic');
+    const padded = settings.padded ?? true;
+    if (typeof padded !== 'boolean') {
+      throw new TypeError(`options.padded must be a boolean; received ${show(padded)}`);
+    }
+    const { names, stocks } = checkInitialStock(initialStock);
+    return new Inventory(writeTable(names, stocks, strategy, padded));
+  }
+
+  /** Opens a table created in this or another thread. Throws `InvalidTableError` for a buffer
+   * that is not a complete stockroom table. */
+  static attach(buffer: SharedArrayBuffer): Inventory {
+    return new Inventory(buffer);
+  }
+
+  /** SKU names in record order. */
+  get skus(): readonly string[] {
+    return this.#names;
+  }
+
+  /** Record index of `sku`; throws `RangeError` for an unknown SKU. */
+  indexOf(sku: string): number {
+    const index = this.#indexes.get(sku);
+    if (index !== undefined) return index;
+    if (typeof sku !== 'string') {
+      throw new TypeError(`sku must be a string; received ${show(sku)}`);
+    }
+    throw new RangeError(`unknown SKU ${show(sku)}; this table has ${this.#names.length} SKUs`);
+  }
+
+  /** Sells `quantity` units of `sku` if that many are in stock. */
+  purchase(sku: string, quantity: number, options?: CallOptions): PurchaseResult {
+    const index = this.indexOf(sku);
+    checkQuantity('quantity', quantity);
+    return this.#discipline.purchase(index, quantity, resolveCallSettings(options));
+  }
+
+  /** Adds `quantity` units; throws `RangeError`, changing nothing, past 2^31-1 units. */
+  restock(sku: string, quantity: number, options?: CallOptions): RestockResult {
+    const index = this.indexOf(sku);
+    checkQuantity('quantity', quantity);
+    return this.#discipline.restock(index, quantity, resolveCallSettings(options));
+  }
+
+  /** Takes back `quantity` units sold earlier: a restock that is also counted as returned. */
+  acceptReturn(sku: string, quantity: number, options?: CallOptions): RestockResult {
+    const result = this.restock(sku, quantity, options);
+    if (result.ok) this.#view.addToCounter(this.indexOf(sku), Counter.returned, quantity);
+    return result;
+  }
+
+  /** Removes up to `quantity` damaged or lost units, never taking the stock below 0. */
+  writeOff(sku: string, quantity: number, options?: CallOptions): WriteOffResult {
+    const index = this.indexOf(sku);
+    checkQuantity('quantity', quantity);
+    return this.#discipline.writeOff(index, quantity, resolveCallSettings(options));
+  }
+
+  /**
+   * Sells every line or none. Lines of the same SKU are added up before the check, so
+   * [A x3, A x3] against 5 units of A is rejected whole.
+   */
+  order(lines: readonly OrderLine[], options?: CallOptions): OrderResult {
+    const combined = this.#combine(lines);
+    const result = this.#discipline.order(combined, resolveCallSettings(options));
+    if (result.ok || result.reason === 'timed-out') return result;
+    const { short, available } = result;
+    return {
+      ok: false,
+      reason: 'insufficient-stock',
+      line: short.firstLine,
+      sku: this.#names[short.index] as string,
+      requested: short.quantity,
+      available,
+    };
+  }
+
+  /** Units of `sku` in stock now. */
+  stock(sku: string): number {
+    return Atomics.load(this.#view.i32, this.#view.stockSlot(this.indexOf(sku)) + Field.stock);
+  }
+
+  /**
+   * State of `sku`'s futex word (0 unlocked, 1 locked, 2 locked with waiters) and the holder's
+   * `threadId + 1` (0 when nobody holds it). Only the `mutex` strategy takes these locks.
+   */
+  lockState(sku: string): { state: number; owner: number } {
+    const slot = this.#view.stockSlot(this.indexOf(sku));
+    return {
+      state: Atomics.load(this.#view.i32, slot + Field.lock),
+      owner: Atomics.load(this.#view.i32, slot + Field.lockOwner),
+    };
+  }
+
+  /** Stock and counters of every SKU. Each SKU's figures are read one after another, so a
+   * snapshot taken while threads sell is not one instant; at a quiet point it is exact. */
+  snapshot(): SkuSnapshot[] {
+    return this.#names.map((sku, index) => this.#readRecord(sku, index));
+  }
+
+  /**
+   * Checks every SKU for stock below 0 and for conservation: initial + restocked = stock +
+   * held + sold + writtenOff. Meaningful at a quiet point, when no thread is mid-operation.
+   */
+  checkInvariants(): InvariantViolation[] {
+    const violations: InvariantViolation[] = [];
+    for (const record of this.snapshot()) {
+      const { sku, stock, initial, held, sold, restocked, writtenOff } = record;
+      if (stock < 0) {
+        violations.push({ sku, invariant: 'non-negative', detail: `stock is ${stock}` });
+      }
+      const inflow = initial + restocked;
+      const outflow = stock + held + sold + writtenOff;
+      if (inflow !== outflow) {
+        violations.push({
+          sku,
+          invariant: 'conservation',
+          detail:
+            `initial ${initial} + restocked ${restocked} = ${inflow}, but stock ${stock} + ` +
+            `held ${held} + sold ${sold} + written off ${writtenOff} = ${outflow}`,
+        });
+      }
+    }
+    return violations;
+  }
+
+  /** Increments the table's shared sequence and returns the new value (unique across threads
+   * until it passes 2^31-1). */
+  nextSequence(): number {
+    return Atomics.add(this.#view.i32, Header.sequence, 1) + 1;
+  }
+
+  #readRecord(sku: string, index: number): SkuSnapshot {
+    const { i32, i64 } = this.#view;
+    const slot = this.#view.stockSlot(index);
+    const counter = (field: number) =>
+      Number(Atomics.load(i64, this.#view.counterSlot(index, field)));
+    return {
+      sku,
+      stock: Atomics.load(i32, slot + Field.stock),
+      initial: Atomics.load(i32, slot + Field.initial),
+      held: Atomics.load(i32, slot + Field.held),
+      sold: counter(Counter.sold),
+      restocked: counter(Counter.restocked),
+      returned: counter(Counter.returned),
+      writtenOff: counter(Counter.writtenOff),
+    };
+  }
+
+  #combine(lines: readonly OrderLine[]): CombinedLine[] {
+    if (!Array.isArray(lines) || lines.length === 0) {
+      throw new TypeError(
+        `lines must be a non-empty array of { sku, quantity }; received ${show(lines)}`,
+      );
+    }
+    const byIndex = new Map<number, CombinedLine>();
+    lines.forEach((line, position) => {
+      const index = this.indexOf(line?.sku);
+      const quantity = checkQuantity(`lines[${position}].quantity`, line.quantity);
+      const combined = byIndex.get(index);
+      if (combined === undefined) {
+        byIndex.set(index, { index, quantity, firstLine: position });
+      } else if (combined.quantity + quantity > 2_147_483_647) {
+        throw new RangeError(`lines of SKU ${show(line.sku)} add up to more than 2147483647 units`);
+      } else {
+        combined.quantity += quantity;
+      }
+    });
+    return [...byIndex.values()].sort((a, b) => a.index - b.index);
+  }
+}
+
+function createDiscipline(strategy: Strategy, view: TableView): Discipline {
+  switch (strategy) {
+    case 'atomic':
+      return new AtomicDiscipline(view);
+    case 'mutex':
+      return new MutexDiscipline(view);
+    case 'unsafe':
+      return new UnsafeDiscipline(view);
+  }
+}
+
+/** Checks per-call options and fills in the defaults. */
+export function resolveCallSettings(options: CallOptions | undefined): CallSettings {
+  if (options === undefined) return DEFAULT_CALL;
+  const settings = checkOptions<CallOptions>('options', options);
+  return {
+    latencyMs: checkMilliseconds('options.latencyMs', settings.latencyMs ?? 0, false),
+    timeoutMs: checkMilliseconds(
+      'options.timeoutMs',
+      settings.timeoutMs ?? Number.POSITIVE_INFINITY,
+      true,
+    ),
+  };
+}
+
+function checkInitialStock(initialStock: InitialStock): { names: Uint8Array[]; stocks: number[] } {
+  if (initialStock === null || typeof initialStock !== 'object') {
+    throw new TypeError(
+      `initialStock must be an object, a Map or [sku, quantity] pairs; received ${show(initialStock)}`,
+    );
+  }
+  const entries =
+    Symbol.iterator in initialStock
+      ? [...(initialStock as Iterable<readonly [string, number]>)]
+      : Object.entries(initialStock);
+  const seen = new Set<string>();
+  const names: Uint8Array[] = [];
+  const stocks: number[] = [];
+  for (const entry of entries) {
+    if (!Array.isArray(entry) || entry.length !== 2) {
+      throw new TypeError(
+        `initialStock entries must be [sku, quantity] pairs; received ${show(entry)}`,
+      );
+    }
+    const [sku, quantity] = entry;
+    names.push(checkSkuName('SKU name', sku));
+    if (seen.has(sku)) throw new RangeError(`SKU ${show(sku)} appears twice in initialStock`);
+    seen.add(sku);
+    stocks.push(checkQuantity(`initial stock of SKU ${show(sku)}`, quantity, 0));
+  }
+  return { names, stocks };
+}

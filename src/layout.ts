@@ -1,0 +1,111 @@
+/**
+ * The layout of an inventory table in its `SharedArrayBuffer`. This module owns every offset:
+ * no other module indexes the buffer with a bare number.
+ *
+ * ```text
+ * byte 0    header, 64 bytes (Int32 slots, see Header)
+ * byte 64   SKU records, `recordBytes` each: 64 when padded (one cache line per SKU),
+ *           56 when packed
+ *             +0  stock         Int32  units for sale
+ *             +4  lock          Int32  futex word: 0 unlocked, 1 locked, 2 locked with waiters
+ *             +8  lockOwner     Int32  threadId + 1 of the holder, 0 when free
+ *             +12 initial       Int32  stock when the table was created
+ *             +16 held          Int32  units taken out of sale by holds not yet settled
+ *             +20 (reserved)
+ *             +24 sold          BigInt64  units sold, cumulative
+ *             +32 restocked     BigInt64  units added by restocks and returns, cumulative
+ *             +40 writtenOff    BigInt64  units removed as damaged or lost, cumulative
+ *             +48 returned      BigInt64  units of `restocked` that came back as returns
+ * then      name index: Int32 byte offset of each name in the name bytes, plus one end offset
+ * then      name bytes: the SKU names, UTF-8, back to back
+ * ```
+ *
+ * Counters are 64-bit so that a long-running table never wraps them; stock is 32-bit because
+ * `Atomics.wait`, and the fastest compare-and-swap, work on Int32.
+ */
+
+/** "STKR" in ASCII: the first Int32 of every table. */
+export const MAGIC = 0x524b_5453;
+/** Bumped whenever the layout below changes, so an old buffer fails to attach. */
+export const LAYOUT_VERSION = 1;
+
+/** Largest stock a SKU can hold: the Int32 maximum. */
+export const MAX_QUANTITY = 2_147_483_647;
+/** Longest SKU name, in UTF-8 bytes. */
+export const MAX_NAME_BYTES = 256;
+
+export const HEADER_BYTES = 64;
+export const CACHE_LINE_BYTES = 64;
+export const PACKED_RECORD_BYTES = 56;
+
+/** Int32 slot indexes in the header. */
+export const Header = {
+  magic: 0,
+  version: 1,
+  skuCount: 2,
+  strategy: 3,
+  recordBytes: 4,
+  nameIndexOffset: 5,
+  nameBytesOffset: 6,
+  nameBytesLength: 7,
+  totalBytes: 8,
+  /** Two slots taken by the table's start barrier (see StartBarrier). */
+  barrier: 9,
+  /** Shared counter for ids that must be unique across threads. */
+  sequence: 11,
+} as const;
+
+/** Int32 slot offsets inside a record, added to the record's Int32 base index. */
+export const Field = {
+  stock: 0,
+  lock: 1,
+  lockOwner: 2,
+  initial: 3,
+  held: 4,
+} as const;
+
+/** BigInt64 slot offsets inside a record, added to the record's BigInt64 base index. */
+export const Counter = {
+  sold: 3,
+  restocked: 4,
+  writtenOff: 5,
+  returned: 6,
+} as const;
+
+/** The concurrency disciplines, with the code each one has in the header. */
+export const STRATEGIES = ['atomic', 'mutex', 'unsafe'] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** Sizes and offsets of one table, derived from its SKU count, padding and names. */
+export interface TableGeometry {
+  skuCount: number;
+  recordBytes: number;
+  nameIndexOffset: number;
+  nameBytesOffset: number;
+  nameBytesLength: number;
+  totalBytes: number;
+}
+
+/** Computes where each region of a table starts for `skuCount` SKUs. */
+export function tableGeometry(
+  skuCount: number,
+  padded: boolean,
+  nameBytesLength: number,
+): TableGeometry {
+  const recordBytes = padded ? CACHE_LINE_BYTES : PACKED_RECORD_BYTES;
+  const nameIndexOffset = HEADER_BYTES + skuCount * recordBytes;
+  const nameBytesOffset = nameIndexOffset + (skuCount + 1) * 4;
+  // Round up to 8 bytes so that the buffer length stays a multiple of BigInt64's size.
+  const totalBytes = Math.ceil((nameBytesOffset + nameBytesLength) / 8) * 8;
+  return { skuCount, recordBytes, nameIndexOffset, nameBytesOffset, nameBytesLength, totalBytes };
+}
+
+/** Int32 index of a record's first slot. */
+export function recordInt32Base(recordBytes: number, index: number): number {
+  return (HEADER_BYTES + index * recordBytes) / 4;
+}
+
+/** BigInt64 index of a record's first 8 bytes; records start on 8-byte boundaries. */
+export function recordBigIntBase(recordBytes: number, index: number): number {
+  return (HEADER_BYTES + index * recordBytes) / 8;
+}

@@ -1,0 +1,138 @@
+import { InvalidTableError } from './errors.js';
+import {
+  CACHE_LINE_BYTES,
+  Field,
+  HEADER_BYTES,
+  Header,
+  LAYOUT_VERSION,
+  MAGIC,
+  MAX_NAME_BYTES,
+  PACKED_RECORD_BYTES,
+  STRATEGIES,
+  type Strategy,
+  tableGeometry,
+} from './layout.js';
+import { show } from './validate.js';
+
+/** What a table's header and name region say about it. */
+export interface TableInfo {
+  strategy: Strategy;
+  recordBytes: number;
+  names: string[];
+}
+
+/** Writes a new table for `names` with `stocks` into a fresh `SharedArrayBuffer`. */
+export function writeTable(
+  names: readonly Uint8Array[],
+  stocks: readonly number[],
+  strategy: Strategy,
+  padded: boolean,
+): SharedArrayBuffer {
+  const nameBytesLength = names.reduce((sum, bytes) => sum + bytes.length, 0);
+  const geometry = tableGeometry(names.length, padded, nameBytesLength);
+  const buffer = new SharedArrayBuffer(geometry.totalBytes);
+  const i32 = new Int32Array(buffer);
+
+  i32[Header.magic] = MAGIC;
+  i32[Header.version] = LAYOUT_VERSION;
+  i32[Header.skuCount] = names.length;
+  i32[Header.strategy] = STRATEGIES.indexOf(strategy);
+  i32[Header.recordBytes] = geometry.recordBytes;
+  i32[Header.nameIndexOffset] = geometry.nameIndexOffset;
+  i32[Header.nameBytesOffset] = geometry.nameBytesOffset;
+  i32[Header.nameBytesLength] = nameBytesLength;
+  i32[Header.totalBytes] = geometry.totalBytes;
+
+  const nameIndex = new Int32Array(buffer, geometry.nameIndexOffset, names.length + 1);
+  const nameBytes = new Uint8Array(buffer, geometry.nameBytesOffset, nameBytesLength);
+  let offset = 0;
+  names.forEach((bytes, index) => {
+    const base = (HEADER_BYTES + index * geometry.recordBytes) / 4;
+    i32[base + Field.stock] = stocks[index] as number;
+    i32[base + Field.initial] = stocks[index] as number;
+    nameIndex[index] = offset;
+    nameBytes.set(bytes, offset);
+    offset += bytes.length;
+  });
+  nameIndex[names.length] = offset;
+  return buffer;
+}
+
+/**
+ * Reads and checks a table's header and names. Throws {@link InvalidTableError} for a buffer
+ * that is not a stockroom table of this layout version, or is truncated.
+ */
+export function readTable(buffer: unknown): TableInfo {
+  if (!(buffer instanceof SharedArrayBuffer)) {
+    throw new TypeError(`buffer must be a SharedArrayBuffer; received ${show(buffer)}`);
+  }
+  if (buffer.byteLength < HEADER_BYTES) {
+    throw new InvalidTableError(
+      `buffer of ${buffer.byteLength} bytes is too short for a stockroom table header ` +
+        `(${HEADER_BYTES} bytes)`,
+    );
+  }
+  const i32 = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+  const magic = Atomics.load(i32, Header.magic);
+  if (magic !== MAGIC) {
+    throw new InvalidTableError(
+      `buffer is not a stockroom table: magic word is 0x${(magic >>> 0).toString(16)}, ` +
+        `expected 0x${MAGIC.toString(16)}`,
+    );
+  }
+  const version = Atomics.load(i32, Header.version);
+  if (version !== LAYOUT_VERSION) {
+    throw new InvalidTableError(
+      `table layout version ${version} is not supported; this stockroom reads version ` +
+        `${LAYOUT_VERSION}`,
+    );
+  }
+  return readBody(buffer, i32);
+}
+
+function readBody(buffer: SharedArrayBuffer, header: Int32Array): TableInfo {
+  const skuCount = Atomics.load(header, Header.skuCount);
+  const strategy = STRATEGIES[Atomics.load(header, Header.strategy)];
+  const recordBytes = Atomics.load(header, Header.recordBytes);
+  const nameBytesLength = Atomics.load(header, Header.nameBytesLength);
+  const totalBytes = Atomics.load(header, Header.totalBytes);
+  if (totalBytes !== buffer.byteLength) {
+    throw new InvalidTableError(
+      `table is truncated or padded: its header records ${totalBytes} bytes but the buffer ` +
+        `has ${buffer.byteLength}`,
+    );
+  }
+  const expected = tableGeometry(skuCount, recordBytes === CACHE_LINE_BYTES, nameBytesLength);
+  const sane =
+    strategy !== undefined &&
+    skuCount >= 0 &&
+    (recordBytes === CACHE_LINE_BYTES || recordBytes === PACKED_RECORD_BYTES) &&
+    nameBytesLength <= skuCount * MAX_NAME_BYTES &&
+    expected.totalBytes === totalBytes &&
+    expected.nameIndexOffset === Atomics.load(header, Header.nameIndexOffset) &&
+    expected.nameBytesOffset === Atomics.load(header, Header.nameBytesOffset);
+  if (!sane || strategy === undefined) {
+    throw new InvalidTableError('table header is corrupt: its sizes and offsets do not agree');
+  }
+  return { strategy, recordBytes, names: readNames(buffer, expected) };
+}
+
+function readNames(
+  buffer: SharedArrayBuffer,
+  geometry: ReturnType<typeof tableGeometry>,
+): string[] {
+  const index = new Int32Array(buffer, geometry.nameIndexOffset, geometry.skuCount + 1);
+  // TextDecoder does not accept views of shared memory, so the name bytes are copied out first.
+  const bytes = new Uint8Array(buffer, geometry.nameBytesOffset, geometry.nameBytesLength).slice();
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  const names: string[] = [];
+  for (let i = 0; i < geometry.skuCount; i++) {
+    const start = index[i] as number;
+    const end = index[i + 1] as number;
+    if (start < 0 || end < start || end > bytes.length) {
+      throw new InvalidTableError(`table name index is corrupt at SKU ${i}`);
+    }
+    names.push(decoder.decode(bytes.subarray(start, end)));
+  }
+  return names;
+}
