@@ -70,6 +70,11 @@ export class AsyncLock {
    */
   async runExclusive<T>(task: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
     const release = this.#locked ? await this.#enqueue(options) : this.#takeFree(options);
+    // The signal may fire between the hand-over and this line: pass the lock on, run nothing.
+    if (options?.signal?.aborted) {
+      release();
+      throw abortError(options.signal);
+    }
     try {
       return await task();
     } finally {

@@ -53,6 +53,8 @@ export class StockEngine {
   #queue: Pending[] = [];
   #queueSettings: CallSettings = { latencyMs: 0, timeoutMs: Number.POSITIVE_INFINITY };
   #closed = false;
+  #tasks = 0;
+  #purchases = 0;
 
   constructor(inventory: Inventory, options?: EngineOptions) {
     const settings = checkOptions<EngineOptions>('options', options);
@@ -130,11 +132,11 @@ export class StockEngine {
   /**
    * Runs one race task on every pool thread at once: each waits at the table's start barrier,
    * which opens when all have arrived. `taskFor(thread)` builds the task of each thread.
-   * Returns each thread's tally, in thread order.
+   * Returns each thread's tally, in thread order, and the `performance.now()` of the release.
    */
   async runOnEveryThread(
     taskFor: (thread: number) => Omit<RaceTask, 'kind'>,
-  ): Promise<RaceTaskResult[]> {
+  ): Promise<{ tallies: RaceTaskResult[]; releasedAt: number }> {
     if (this.#closed) throw new EngineClosedError();
     const tasks = Array.from({ length: this.threads }, (_, thread) => taskFor(thread));
     // Each task blocks its thread at the barrier, so piscina must place one task per thread.
@@ -142,9 +144,16 @@ export class StockEngine {
       (task) => this.#pool.run({ ...task, kind: 'race' }) as Promise<RaceTaskResult>,
     );
     const timeoutMs = Math.max(...tasks.map((task) => task.barrierTimeoutMs));
-    const released = this.inventory.barrier.release(this.threads, timeoutMs);
-    const [results] = await Promise.all([Promise.all(runs), released]);
-    return results;
+    const released = this.inventory.barrier
+      .release(this.threads, timeoutMs)
+      .then(() => performance.now());
+    const [tallies, releasedAt] = await Promise.all([Promise.all(runs), released]);
+    return { tallies, releasedAt };
+  }
+
+  /** Pool tasks run and purchases made through them, for checking how calls were gathered. */
+  get stats(): { tasks: number; purchases: number } {
+    return { tasks: this.#tasks, purchases: this.#purchases };
   }
 
   /** Waits for the calls in flight, then ends the pool threads. Later calls reject. */
@@ -179,19 +188,22 @@ export class StockEngine {
     quantities: Int32Array,
     settings: CallSettings,
   ): Promise<PurchaseResult[]> {
+    // slice, not subarray: cloning a subarray for a task would copy its whole buffer.
     const parts = Math.min(this.threads, indexes.length);
     const size = Math.ceil(indexes.length / parts);
     const runs: Promise<Int32Array>[] = [];
     for (let start = 0; start < indexes.length; start += size) {
+      this.#tasks++;
       runs.push(
         this.#pool.run({
           kind: 'purchases',
-          indexes: indexes.subarray(start, start + size),
-          quantities: quantities.subarray(start, start + size),
+          indexes: indexes.slice(start, start + size),
+          quantities: quantities.slice(start, start + size),
           ...settings,
         }),
       );
     }
+    this.#purchases += indexes.length;
     const codes = await Promise.all(runs);
     return codes.flatMap((part) => Array.from(part, decodeResult));
   }

@@ -74,15 +74,15 @@ export async function race(options?: RaceOptions): Promise<RaceReport> {
   const engine = new StockEngine(inventory, { threads: settings.threads });
   try {
     const attempts = dealAttempts(settings.buyers, settings.threads);
-    const started = performance.now();
-    const tallies = await engine.runOnEveryThread((thread) => ({
+    const { tallies, releasedAt } = await engine.runOnEveryThread((thread) => ({
       index: 0,
       quantity: settings.quantity,
       attempts: attempts[thread] as number,
       latencyMs: settings.latencyMs,
       barrierTimeoutMs: 30_000,
     }));
-    const wallMs = performance.now() - started;
+    // Timed from the barrier's release: thread start-up is not part of the race.
+    const wallMs = performance.now() - releasedAt;
     return buildReport(settings, inventory, tallies, wallMs);
   } finally {
     await engine.close();
