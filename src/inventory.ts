@@ -5,13 +5,23 @@ import { TableView } from './disciplines/table-view.js';
 import type {
   CallSettings,
   CombinedLine,
+  CombinedOrderResult,
   Discipline,
   PurchaseResult,
   RestockResult,
   WriteOffResult,
 } from './disciplines/types.js';
 import { UnsafeDiscipline } from './disciplines/unsafe.js';
-import { Counter, Field, Header, type Strategy } from './layout.js';
+import { HoldTable, holdId, type SettleResult } from './holds.js';
+import {
+  CACHE_LINE_BYTES,
+  Counter,
+  DEFAULT_HOLD_CAPACITY,
+  DEFAULT_MAX_HOLD_LINES,
+  Field,
+  Header,
+  type Strategy,
+} from './layout.js';
 import { readTable, writeTable } from './table.js';
 import {
   checkMilliseconds,
@@ -27,6 +37,7 @@ export type {
   RestockResult,
   WriteOffResult,
 } from './disciplines/types.js';
+export type { SettleRejection, SettleResult } from './holds.js';
 
 /** Initial stock per SKU name: a plain object, a `Map` or `[name, quantity]` pairs. */
 export type InitialStock = Record<string, number> | Iterable<readonly [string, number]>;
@@ -37,6 +48,10 @@ export interface InventoryOptions {
   strategy?: Strategy;
   /** Give each SKU its own 64-byte cache line (default `true`); `false` packs records. */
   padded?: boolean;
+  /** Hold slots in the table (default 1024): at most this many holds are live at once. */
+  holdCapacity?: number;
+  /** Most SKUs one hold can carry (default 32). */
+  maxHoldLines?: number;
 }
 
 /** Per-call settings of the synchronous operations. */
@@ -68,6 +83,18 @@ export type OrderResult =
       available: number;
     }
   | { ok: false; reason: 'timed-out' };
+
+/** Settings of a hold besides the per-call ones. */
+export interface HoldOptions extends CallOptions {
+  /** Milliseconds after which the hold is released on its own; default never. */
+  expiresInMs?: number;
+}
+
+/** Outcome of a hold: its id, or why no stock was taken. */
+export type HoldResult =
+  | { ok: true; id: string; expiresAt: number | null }
+  | Exclude<OrderResult, { ok: true }>
+  | { ok: false; reason: 'no-free-hold-slot' };
 
 /** Figures of one SKU at one moment. */
 export interface SkuSnapshot {
@@ -109,16 +136,18 @@ export class Inventory {
   readonly #discipline: Discipline;
   readonly #names: readonly string[];
   readonly #indexes: Map<string, number>;
+  readonly #holds: HoldTable;
 
   private constructor(buffer: SharedArrayBuffer) {
     const info = readTable(buffer);
     this.buffer = buffer;
     this.strategy = info.strategy;
-    this.padded = info.recordBytes === 64;
+    this.padded = info.geometry.recordBytes === CACHE_LINE_BYTES;
     this.#names = Object.freeze(info.names);
     this.#indexes = new Map(info.names.map((name, index) => [name, index]));
-    this.#view = new TableView(buffer, info.recordBytes);
+    this.#view = new TableView(buffer, info.geometry.recordBytes);
     this.#discipline = createDiscipline(info.strategy, this.#view);
+    this.#holds = new HoldTable(this.#view, info.geometry, this.#discipline, Header.holdCursor);
     this.barrier = new StartBarrier(this.#view.i32, Header.barrier);
   }
 
@@ -133,8 +162,19 @@ export class Inventory {
     if (typeof padded !== 'boolean') {
       throw new TypeError(`options.padded must be a boolean; received ${show(padded)}`);
     }
+    const holdCapacity = checkCount(
+      'options.holdCapacity',
+      settings.holdCapacity ?? DEFAULT_HOLD_CAPACITY,
+      0,
+    );
+    const maxHoldLines = checkCount(
+      'options.maxHoldLines',
+      settings.maxHoldLines ?? DEFAULT_MAX_HOLD_LINES,
+      1,
+    );
     const { names, stocks } = checkInitialStock(initialStock);
-    return new Inventory(writeTable(names, stocks, strategy, padded));
+    const table = writeTable(names, stocks, { strategy, padded, holdCapacity, maxHoldLines });
+    return new Inventory(table);
   }
 
   /** Opens a table created in this or another thread. Throws `InvalidTableError` for a buffer
@@ -192,17 +232,57 @@ export class Inventory {
    */
   order(lines: readonly OrderLine[], options?: CallOptions): OrderResult {
     const combined = this.#combine(lines);
-    const result = this.#discipline.order(combined, resolveCallSettings(options));
-    if (result.ok || result.reason === 'timed-out') return result;
-    const { short, available } = result;
-    return {
-      ok: false,
-      reason: 'insufficient-stock',
-      line: short.firstLine,
-      sku: this.#names[short.index] as string,
-      requested: short.quantity,
-      available,
-    };
+    const result = this.#discipline.order(combined, resolveCallSettings(options), 'sold');
+    return this.#orderResult(result);
+  }
+
+  /**
+   * Takes every line or none out of sale, like {@link order}, and keeps the units held until
+   * {@link commitHold} sells them or {@link releaseHold} (or the expiry) returns them to stock.
+   */
+  hold(lines: readonly OrderLine[], options?: HoldOptions): HoldResult {
+    const combined = this.#combine(lines);
+    const settings = resolveCallSettings(options);
+    const expiresInMs = options?.expiresInMs;
+    if (expiresInMs !== undefined) checkMilliseconds('options.expiresInMs', expiresInMs, false);
+    if (combined.length > this.#holds.maxLines) {
+      throw new RangeError(
+        `a hold can carry at most ${this.#holds.maxLines} SKUs (options.maxHoldLines of the ` +
+          `table); received ${combined.length}`,
+      );
+    }
+    const claimed = this.#holds.claim();
+    if (claimed === null) return { ok: false, reason: 'no-free-hold-slot' };
+
+    const taken = this.#discipline.order(combined, settings, 'held');
+    if (!taken.ok) {
+      this.#holds.abandon(claimed.slot, claimed.generation);
+      return this.#orderResult(taken) as HoldResult;
+    }
+    const expiresAt = expiresInMs === undefined ? null : Date.now() + expiresInMs;
+    this.#holds.publish(claimed.slot, claimed.generation, combined, expiresAt ?? 0);
+    return { ok: true, id: holdId(claimed.slot, claimed.generation), expiresAt };
+  }
+
+  /** Sells the units of hold `id`. A second settle of the same hold changes nothing and says
+   * why; so does a commit after the hold expired. */
+  commitHold(id: string, options?: CallOptions): SettleResult {
+    return this.#holds.settle(id, 'commit', resolveCallSettings(options));
+  }
+
+  /** Returns the units of hold `id` to the stock; see {@link commitHold} for repeats. */
+  releaseHold(id: string, options?: CallOptions): SettleResult {
+    return this.#holds.settle(id, 'release', resolveCallSettings(options));
+  }
+
+  /** Releases every hold whose expiry has passed. Returns how many it released. */
+  releaseExpiredHolds(now = Date.now()): number {
+    return this.#holds.releaseExpired(now, resolveCallSettings(undefined));
+  }
+
+  /** Number of holds not yet committed, released or expired. */
+  liveHolds(): number {
+    return this.#holds.countLive();
   }
 
   /** Units of `sku` in stock now. */
@@ -277,6 +357,19 @@ export class Inventory {
     };
   }
 
+  #orderResult(result: CombinedOrderResult): OrderResult {
+    if (result.ok || result.reason === 'timed-out') return result;
+    const { short, available } = result;
+    return {
+      ok: false,
+      reason: 'insufficient-stock',
+      line: short.firstLine,
+      sku: this.#names[short.index] as string,
+      requested: short.quantity,
+      available,
+    };
+  }
+
   #combine(lines: readonly OrderLine[]): CombinedLine[] {
     if (!Array.isArray(lines) || lines.length === 0) {
       throw new TypeError(
@@ -323,6 +416,15 @@ export function resolveCallSettings(options: CallOptions | undefined): CallSetti
       true,
     ),
   };
+}
+
+function checkCount(parameter: string, value: unknown, min: number): number {
+  if (!Number.isInteger(value) || (value as number) < min || (value as number) > 1_000_000) {
+    throw new RangeError(
+      `${parameter} must be an integer from ${min} to 1000000; received ${show(value)}`,
+    );
+  }
+  return value as number;
 }
 
 function checkInitialStock(initialStock: InitialStock): { names: Uint8Array[]; stocks: number[] } {

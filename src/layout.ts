@@ -16,6 +16,11 @@
  *             +32 restocked     BigInt64  units added by restocks and returns, cumulative
  *             +40 writtenOff    BigInt64  units removed as damaged or lost, cumulative
  *             +48 returned      BigInt64  units of `restocked` that came back as returns
+ * then      hold slots, `holdSlotBytes` each (see HoldSlot): one per hold not yet reused
+ *             +0  state         Int32  generation << 3 | HoldState, swapped as one word
+ *             +4  lineCount     Int32
+ *             +8  expiresAt     BigInt64  Date.now() milliseconds, 0 for never
+ *             +16 lines         Int32 pairs: record index, quantity
  * then      name index: Int32 byte offset of each name in the name bytes, plus one end offset
  * then      name bytes: the SKU names, UTF-8, back to back
  * ```
@@ -53,7 +58,39 @@ export const Header = {
   barrier: 9,
   /** Shared counter for ids that must be unique across threads. */
   sequence: 11,
+  holdsOffset: 12,
+  holdCapacity: 13,
+  maxHoldLines: 14,
+  /** Where the next search for a free hold slot starts. */
+  holdCursor: 15,
 } as const;
+
+/** Int32 slot offsets inside a hold slot. */
+export const HoldSlot = {
+  state: 0,
+  lineCount: 1,
+  /** BigInt64 index offset of the expiry, from the slot's BigInt64 base. */
+  expiresAt: 1,
+  lines: 4,
+} as const;
+
+/** Life cycle of a hold slot; the low 3 bits of its state word. */
+export const HoldState = {
+  free: 0,
+  /** A thread is writing a new hold into the slot. */
+  filling: 1,
+  held: 2,
+  /** A thread won the hold and is moving its units; nobody else may touch it. */
+  settling: 3,
+  committed: 4,
+  released: 5,
+  expired: 6,
+} as const;
+
+/** Default number of hold slots in a table. */
+export const DEFAULT_HOLD_CAPACITY = 1024;
+/** Default maximum of lines per hold, after lines of the same SKU are combined. */
+export const DEFAULT_MAX_HOLD_LINES = 32;
 
 /** Int32 slot offsets inside a record, added to the record's Int32 base index. */
 export const Field = {
@@ -76,28 +113,56 @@ export const Counter = {
 export const STRATEGIES = ['atomic', 'mutex', 'unsafe'] as const;
 export type Strategy = (typeof STRATEGIES)[number];
 
-/** Sizes and offsets of one table, derived from its SKU count, padding and names. */
+/** Sizes and offsets of one table, derived from its SKU count, padding, holds and names. */
 export interface TableGeometry {
   skuCount: number;
   recordBytes: number;
+  holdsOffset: number;
+  holdCapacity: number;
+  maxHoldLines: number;
+  holdSlotBytes: number;
   nameIndexOffset: number;
   nameBytesOffset: number;
   nameBytesLength: number;
   totalBytes: number;
 }
 
-/** Computes where each region of a table starts for `skuCount` SKUs. */
-export function tableGeometry(
-  skuCount: number,
-  padded: boolean,
-  nameBytesLength: number,
-): TableGeometry {
+/** What a table's size depends on besides its SKU count. */
+export interface GeometryInput {
+  skuCount: number;
+  padded: boolean;
+  holdCapacity: number;
+  maxHoldLines: number;
+  nameBytesLength: number;
+}
+
+/** Computes where each region of a table starts. */
+export function tableGeometry(input: GeometryInput): TableGeometry {
+  const { skuCount, padded, holdCapacity, maxHoldLines, nameBytesLength } = input;
   const recordBytes = padded ? CACHE_LINE_BYTES : PACKED_RECORD_BYTES;
-  const nameIndexOffset = HEADER_BYTES + skuCount * recordBytes;
+  const holdsOffset = HEADER_BYTES + skuCount * recordBytes;
+  const holdSlotBytes = holdSlotSize(maxHoldLines);
+  const nameIndexOffset = holdsOffset + holdCapacity * holdSlotBytes;
   const nameBytesOffset = nameIndexOffset + (skuCount + 1) * 4;
   // Round up to 8 bytes so that the buffer length stays a multiple of BigInt64's size.
   const totalBytes = Math.ceil((nameBytesOffset + nameBytesLength) / 8) * 8;
-  return { skuCount, recordBytes, nameIndexOffset, nameBytesOffset, nameBytesLength, totalBytes };
+  return {
+    skuCount,
+    recordBytes,
+    holdsOffset,
+    holdCapacity,
+    maxHoldLines,
+    holdSlotBytes,
+    nameIndexOffset,
+    nameBytesOffset,
+    nameBytesLength,
+    totalBytes,
+  };
+}
+
+/** Bytes of one hold slot: a multiple of 8, so every slot's expiry stays 8-byte aligned. */
+export function holdSlotSize(maxHoldLines: number): number {
+  return 16 + maxHoldLines * 8;
 }
 
 /** Int32 index of a record's first slot. */

@@ -10,6 +10,7 @@ import {
   PACKED_RECORD_BYTES,
   STRATEGIES,
   type Strategy,
+  type TableGeometry,
   tableGeometry,
 } from './layout.js';
 import { show } from './validate.js';
@@ -17,19 +18,33 @@ import { show } from './validate.js';
 /** What a table's header and name region say about it. */
 export interface TableInfo {
   strategy: Strategy;
-  recordBytes: number;
+  geometry: TableGeometry;
   names: string[];
+}
+
+/** Settings of a new table besides its SKUs. */
+export interface TableSettings {
+  strategy: Strategy;
+  padded: boolean;
+  holdCapacity: number;
+  maxHoldLines: number;
 }
 
 /** Writes a new table for `names` with `stocks` into a fresh `SharedArrayBuffer`. */
 export function writeTable(
   names: readonly Uint8Array[],
   stocks: readonly number[],
-  strategy: Strategy,
-  padded: boolean,
+  settings: TableSettings,
 ): SharedArrayBuffer {
+  const { strategy, padded, holdCapacity, maxHoldLines } = settings;
   const nameBytesLength = names.reduce((sum, bytes) => sum + bytes.length, 0);
-  const geometry = tableGeometry(names.length, padded, nameBytesLength);
+  const geometry = tableGeometry({
+    skuCount: names.length,
+    padded,
+    holdCapacity,
+    maxHoldLines,
+    nameBytesLength,
+  });
   const buffer = new SharedArrayBuffer(geometry.totalBytes);
   const i32 = new Int32Array(buffer);
 
@@ -42,6 +57,9 @@ export function writeTable(
   i32[Header.nameBytesOffset] = geometry.nameBytesOffset;
   i32[Header.nameBytesLength] = nameBytesLength;
   i32[Header.totalBytes] = geometry.totalBytes;
+  i32[Header.holdsOffset] = geometry.holdsOffset;
+  i32[Header.holdCapacity] = holdCapacity;
+  i32[Header.maxHoldLines] = maxHoldLines;
 
   const nameIndex = new Int32Array(buffer, geometry.nameIndexOffset, names.length + 1);
   const nameBytes = new Uint8Array(buffer, geometry.nameBytesOffset, nameBytesLength);
@@ -91,30 +109,39 @@ export function readTable(buffer: unknown): TableInfo {
 }
 
 function readBody(buffer: SharedArrayBuffer, header: Int32Array): TableInfo {
-  const skuCount = Atomics.load(header, Header.skuCount);
-  const strategy = STRATEGIES[Atomics.load(header, Header.strategy)];
-  const recordBytes = Atomics.load(header, Header.recordBytes);
-  const nameBytesLength = Atomics.load(header, Header.nameBytesLength);
-  const totalBytes = Atomics.load(header, Header.totalBytes);
+  const field = (name: keyof typeof Header) => Atomics.load(header, Header[name]);
+  const strategy = STRATEGIES[field('strategy')];
+  const totalBytes = field('totalBytes');
   if (totalBytes !== buffer.byteLength) {
     throw new InvalidTableError(
       `table is truncated or padded: its header records ${totalBytes} bytes but the buffer ` +
         `has ${buffer.byteLength}`,
     );
   }
-  const expected = tableGeometry(skuCount, recordBytes === CACHE_LINE_BYTES, nameBytesLength);
+  const skuCount = field('skuCount');
+  const recordBytes = field('recordBytes');
+  const nameBytesLength = field('nameBytesLength');
+  const expected = tableGeometry({
+    skuCount,
+    padded: recordBytes === CACHE_LINE_BYTES,
+    holdCapacity: field('holdCapacity'),
+    maxHoldLines: field('maxHoldLines'),
+    nameBytesLength,
+  });
   const sane =
-    strategy !== undefined &&
     skuCount >= 0 &&
     (recordBytes === CACHE_LINE_BYTES || recordBytes === PACKED_RECORD_BYTES) &&
+    expected.holdCapacity >= 0 &&
+    expected.maxHoldLines >= 1 &&
     nameBytesLength <= skuCount * MAX_NAME_BYTES &&
     expected.totalBytes === totalBytes &&
-    expected.nameIndexOffset === Atomics.load(header, Header.nameIndexOffset) &&
-    expected.nameBytesOffset === Atomics.load(header, Header.nameBytesOffset);
+    expected.holdsOffset === field('holdsOffset') &&
+    expected.nameIndexOffset === field('nameIndexOffset') &&
+    expected.nameBytesOffset === field('nameBytesOffset');
   if (!sane || strategy === undefined) {
     throw new InvalidTableError('table header is corrupt: its sizes and offsets do not agree');
   }
-  return { strategy, recordBytes, names: readNames(buffer, expected) };
+  return { strategy, geometry: expected, names: readNames(buffer, expected) };
 }
 
 function readNames(

@@ -5,6 +5,7 @@ import type {
   CallSettings,
   CombinedLine,
   CombinedOrderResult,
+  Destination,
   Discipline,
   PurchaseResult,
   RestockResult,
@@ -67,7 +68,11 @@ export class AtomicDiscipline implements Discipline {
    * itself fails in the end: the order is all-or-nothing in its final effect, not invisible
    * while it runs. Stock is never oversold and never goes below 0.
    */
-  order(lines: readonly CombinedLine[], settings: CallSettings): CombinedOrderResult {
+  order(
+    lines: readonly CombinedLine[],
+    settings: CallSettings,
+    into: Destination,
+  ): CombinedOrderResult {
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as CombinedLine;
       const taken = this.#take(line.index, line.quantity, settings.latencyMs);
@@ -76,8 +81,22 @@ export class AtomicDiscipline implements Discipline {
         return { ok: false, reason: 'insufficient-stock', short: line, available: -1 - taken };
       }
     }
-    for (const line of lines) this.#view.addToCounter(line.index, Counter.sold, line.quantity);
+    for (const line of lines) this.#view.recordTaken(line.index, line.quantity, into);
     return { ok: true };
+  }
+
+  releaseHeld(lines: readonly CombinedLine[]): boolean {
+    const { i32 } = this.#view;
+    for (const line of lines) {
+      const slot = this.#view.stockSlot(line.index);
+      Atomics.add(i32, slot + Field.stock, line.quantity);
+      Atomics.sub(i32, slot + Field.held, line.quantity);
+    }
+    return true;
+  }
+
+  commitHeld(lines: readonly CombinedLine[]): void {
+    for (const line of lines) this.#view.commitHeldUnits(line.index, line.quantity);
   }
 
   /**

@@ -6,6 +6,7 @@ import type {
   CallSettings,
   CombinedLine,
   CombinedOrderResult,
+  Destination,
   Discipline,
   PurchaseResult,
   RestockResult,
@@ -73,18 +74,16 @@ export class MutexDiscipline implements Discipline {
     }
   }
 
-  /**
-   * Locks every SKU of the order in ascending record index, whatever the order of its lines, so
-   * two orders can never each hold a lock the other waits for. Then checks all, writes all.
-   */
-  order(lines: readonly CombinedLine[], settings: CallSettings): CombinedOrderResult {
+  /** Locks every SKU of the order (see #lockAll), then checks all lines, then writes all. */
+  order(
+    lines: readonly CombinedLine[],
+    settings: CallSettings,
+    into: Destination,
+  ): CombinedOrderResult {
     const { i32 } = this.#view;
-    let locked = 0;
+    const locked = this.#lockAll(lines, settings.timeoutMs);
     try {
-      for (; locked < lines.length; locked++) {
-        const slot = this.#view.stockSlot((lines[locked] as CombinedLine).index);
-        if (!lock(i32, slot + Field.lock, settings.timeoutMs)) return TIMED_OUT;
-      }
+      if (locked < lines.length) return TIMED_OUT;
       for (const line of lines) {
         const available = Atomics.load(i32, this.#view.stockSlot(line.index) + Field.stock);
         if (available < line.quantity) {
@@ -94,13 +93,53 @@ export class MutexDiscipline implements Discipline {
       sleepSync(settings.latencyMs);
       for (const line of lines) {
         Atomics.sub(i32, this.#view.stockSlot(line.index) + Field.stock, line.quantity);
-        this.#view.addToCounter(line.index, Counter.sold, line.quantity);
+        this.#view.recordTaken(line.index, line.quantity, into);
       }
       return { ok: true };
     } finally {
-      for (let i = locked - 1; i >= 0; i--) {
-        unlock(i32, this.#view.stockSlot((lines[i] as CombinedLine).index) + Field.lock);
+      this.#unlockFirst(lines, locked);
+    }
+  }
+
+  releaseHeld(lines: readonly CombinedLine[], settings: CallSettings): boolean {
+    const { i32 } = this.#view;
+    const locked = this.#lockAll(lines, settings.timeoutMs);
+    try {
+      if (locked < lines.length) return false;
+      for (const line of lines) {
+        const slot = this.#view.stockSlot(line.index);
+        Atomics.add(i32, slot + Field.stock, line.quantity);
+        Atomics.sub(i32, slot + Field.held, line.quantity);
       }
+      return true;
+    } finally {
+      this.#unlockFirst(lines, locked);
+    }
+  }
+
+  commitHeld(lines: readonly CombinedLine[]): void {
+    // The stock does not change, so no lock is needed: the counters are atomic on their own.
+    for (const line of lines) this.#view.commitHeldUnits(line.index, line.quantity);
+  }
+
+  /**
+   * Locks the SKUs of `lines` in ascending record index, whatever the order of the caller's
+   * lines, so two orders can never each hold a lock the other waits for. Returns how many it
+   * locked: fewer than `lines.length` after a timeout.
+   */
+  #lockAll(lines: readonly CombinedLine[], timeoutMs: number): number {
+    const { i32 } = this.#view;
+    let locked = 0;
+    for (; locked < lines.length; locked++) {
+      const slot = this.#view.stockSlot((lines[locked] as CombinedLine).index);
+      if (!lock(i32, slot + Field.lock, timeoutMs)) break;
+    }
+    return locked;
+  }
+
+  #unlockFirst(lines: readonly CombinedLine[], count: number): void {
+    for (let i = count - 1; i >= 0; i--) {
+      unlock(this.#view.i32, this.#view.stockSlot((lines[i] as CombinedLine).index) + Field.lock);
     }
   }
 }

@@ -27,8 +27,16 @@ export class TableView {
     Atomics.add(this.i64, this.counterSlot(index, counter), BigInt(quantity));
   }
 
-  soldSlot(index: number): number {
-    return this.counterSlot(index, Counter.sold);
+  /** Atomically moves `quantity` units of record `index` from held to sold. */
+  commitHeldUnits(index: number, quantity: number): void {
+    Atomics.sub(this.i32, this.stockSlot(index) + Field.held, quantity);
+    this.addToCounter(index, Counter.sold, quantity);
+  }
+
+  /** Counts units just taken from the stock: as sold, or as held by a hold. */
+  recordTaken(index: number, quantity: number, into: 'sold' | 'held'): void {
+    if (into === 'sold') this.addToCounter(index, Counter.sold, quantity);
+    else Atomics.add(this.i32, this.stockSlot(index) + Field.held, quantity);
   }
 }
 

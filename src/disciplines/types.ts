@@ -28,6 +28,9 @@ export type CombinedOrderResult =
   | { ok: false; reason: 'insufficient-stock'; short: CombinedLine; available: number }
   | { ok: false; reason: 'timed-out' };
 
+/** Where an order's units go: sold at once, or held until a commit or release. */
+export type Destination = 'sold' | 'held';
+
 /** Per-call settings shared by every discipline. */
 export interface CallSettings {
   /** Milliseconds spent between the check and the write, standing for a database round trip. */
@@ -45,6 +48,14 @@ export interface Discipline {
   /** Throws `RangeError`, changing nothing, when the stock would pass the Int32 maximum. */
   restock(index: number, quantity: number, settings: CallSettings): RestockResult;
   writeOff(index: number, quantity: number, settings: CallSettings): WriteOffResult;
-  /** Takes every line or none. `lines` are sorted by record index. */
-  order(lines: readonly CombinedLine[], settings: CallSettings): CombinedOrderResult;
+  /** Takes every line or none into `into`. `lines` are sorted by record index. */
+  order(
+    lines: readonly CombinedLine[],
+    settings: CallSettings,
+    into: Destination,
+  ): CombinedOrderResult;
+  /** Moves held units back to the stock. Returns `false`, changing nothing, on a lock timeout. */
+  releaseHeld(lines: readonly CombinedLine[], settings: CallSettings): boolean;
+  /** Counts held units as sold; the stock does not change. */
+  commitHeld(lines: readonly CombinedLine[]): void;
 }

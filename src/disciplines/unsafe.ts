@@ -5,6 +5,7 @@ import type {
   CallSettings,
   CombinedLine,
   CombinedOrderResult,
+  Destination,
   Discipline,
   PurchaseResult,
   RestockResult,
@@ -59,7 +60,11 @@ export class UnsafeDiscipline implements Discipline {
     return { ok: true, removed, remaining: i32[slot] as number };
   }
 
-  order(lines: readonly CombinedLine[], settings: CallSettings): CombinedOrderResult {
+  order(
+    lines: readonly CombinedLine[],
+    settings: CallSettings,
+    into: Destination,
+  ): CombinedOrderResult {
     const { i32, i64 } = this.#view;
     for (const line of lines) {
       const available = i32[this.#view.stockSlot(line.index) + Field.stock] as number;
@@ -71,9 +76,33 @@ export class UnsafeDiscipline implements Discipline {
     for (const line of lines) {
       const slot = this.#view.stockSlot(line.index) + Field.stock;
       i32[slot] = (i32[slot] as number) - line.quantity;
+      if (into === 'held') {
+        i32[slot + Field.held] = (i32[slot + Field.held] as number) + line.quantity;
+      } else {
+        const sold = this.#view.counterSlot(line.index, Counter.sold);
+        i64[sold] = (i64[sold] as bigint) + BigInt(line.quantity);
+      }
+    }
+    return { ok: true };
+  }
+
+  releaseHeld(lines: readonly CombinedLine[]): boolean {
+    const { i32 } = this.#view;
+    for (const line of lines) {
+      const slot = this.#view.stockSlot(line.index);
+      i32[slot + Field.stock] = (i32[slot + Field.stock] as number) + line.quantity;
+      i32[slot + Field.held] = (i32[slot + Field.held] as number) - line.quantity;
+    }
+    return true;
+  }
+
+  commitHeld(lines: readonly CombinedLine[]): void {
+    const { i32, i64 } = this.#view;
+    for (const line of lines) {
+      const slot = this.#view.stockSlot(line.index);
+      i32[slot + Field.held] = (i32[slot + Field.held] as number) - line.quantity;
       const sold = this.#view.counterSlot(line.index, Counter.sold);
       i64[sold] = (i64[sold] as bigint) + BigInt(line.quantity);
     }
-    return { ok: true };
   }
 }

@@ -12,6 +12,8 @@ export type Step =
       repeat?: number;
       latencyMs?: number;
     }
+  | { op: 'hold'; lines: { sku: string; quantity: number }[]; repeat?: number; latencyMs?: number }
+  | { op: 'commit' | 'release'; id: string; repeat?: number }
   | { op: 'sample'; sku: string; flag: SharedArrayBuffer };
 
 /** What an actor saw in one step. */
@@ -22,6 +24,8 @@ export interface StepTally {
   errors: string[];
   lowest: number;
   samples: number;
+  /** Count of each result: `ok` or the rejection's reason. */
+  reasons?: Record<string, number>;
 }
 
 /** A pool of actor threads, each able to run one script at a time. */
