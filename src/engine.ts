@@ -1,26 +1,48 @@
+import { channel } from 'node:diagnostics_channel';
 import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 
 import { Piscina } from 'piscina';
 
-import type { CallSettings } from './disciplines/types.js';
-import { EngineClosedError } from './errors.js';
 import {
-  type CallOptions,
-  type Inventory,
-  type PurchaseResult,
-  resolveCallSettings,
-} from './inventory.js';
-import { type RaceTask, type RaceTaskResult, TIMED_OUT_CODE } from './protocol.js';
-import { checkOptions, checkQuantity, show } from './validate.js';
+  abortError,
+  EngineClosedError,
+  OperationInterruptedError,
+  TimeoutError,
+} from './errors.js';
+import type { Inventory, PurchaseResult } from './inventory.js';
+import type { Repair } from './journal.js';
+import {
+  BatchSlot,
+  batchSlotsBytes,
+  type FaultAction,
+  type PurchaseBatchResult,
+  PurchaseStatus,
+  type RaceTask,
+  type RaceTaskResult,
+  TIMED_OUT_CODE,
+} from './protocol.js';
+import { checkMilliseconds, checkOptions, checkQuantity, show } from './validate.js';
 
 /** Settings of a {@link StockEngine}. */
 export interface EngineOptions {
   /** Pool threads; default: the machine's available parallelism. */
   threads?: number;
+  /** Allow {@link StockEngine.injectFault}, for tests of failure handling (default `false`). */
+  faultInjection?: boolean;
 }
 
-/** Per-call settings of the engine's purchases, applied inside the worker. */
-export type EnginePurchaseOptions = CallOptions;
+/** Per-call settings of the engine's purchases. */
+export interface EnginePurchaseOptions {
+  /** Milliseconds between check and write inside the worker (a database round trip). */
+  latencyMs?: number;
+  /** Longest wait, in milliseconds, for a pool thread and then for the SKU's lock. The call then
+   * rejects with `TimeoutError`, having changed nothing. Default: no limit. */
+  timeoutMs?: number;
+  /** Aborting rejects the call with an `AbortError` if it has not started; a purchase that
+   * already started finishes and resolves. */
+  signal?: AbortSignal;
+}
 
 /** One purchase of a batch. */
 export interface PurchaseRequest {
@@ -28,20 +50,40 @@ export interface PurchaseRequest {
   quantity: number;
 }
 
+/** What the engine published on the `stockroom:recovery` diagnostics channel. */
+export interface RecoveryEvent extends Repair {
+  /** `threadId + 1` of the pool thread that died. */
+  owner: number;
+  locksFreed: number;
+}
+
 interface Pending {
   index: number;
   quantity: number;
+  deadline: number;
   resolve: (result: PurchaseResult) => void;
   reject: (error: unknown) => void;
+  /** Set once the call has settled or was cancelled before it was sent. */
+  done: boolean;
+  /** Where the purchase's status word lives once the call has been sent to a worker. */
+  slots?: Int32Array;
+  at?: number;
+  cleanUp?: () => void;
 }
 
 // The compiled engine lives in dist/src/, its worker entry in dist/workers/.
 const WORKER_URL = new URL('../workers/stock-worker.js', import.meta.url);
+const recoveryChannel = channel('stockroom:recovery');
 
 /**
  * Sells from an {@link Inventory} on a piscina pool of worker threads. Each thread attaches to
  * the table once, when it starts. Purchases that arrive in the same tick are gathered into one
  * task per thread, so a burst of calls costs a few pool round trips, not one per call.
+ *
+ * When a pool thread dies, the engine repairs what it left behind before the affected calls
+ * settle: it completes or rolls back the write in progress and frees the locks it held (see
+ * {@link Inventory.recoverThread}), and publishes a {@link RecoveryEvent} on the
+ * `stockroom:recovery` diagnostics channel.
  */
 export class StockEngine {
   /** The table this engine sells from. */
@@ -51,10 +93,16 @@ export class StockEngine {
 
   readonly #pool: Piscina;
   #queue: Pending[] = [];
-  #queueSettings: CallSettings = { latencyMs: 0, timeoutMs: Number.POSITIVE_INFINITY };
+  #queueLatency = 0;
   #closed = false;
   #tasks = 0;
   #purchases = 0;
+  readonly #inFlight = new Set<Promise<unknown>>();
+  /** Calls sent to a worker and not settled yet. */
+  readonly #sent = new Set<Pending>();
+  /** Repairs of dead pool threads, by owner id, settled once the thread has exited. */
+  readonly #repairs = new Map<number, Promise<RecoveryEvent>>();
+  readonly #known = new Set<Worker>();
 
   constructor(inventory: Inventory, options?: EngineOptions) {
     const settings = checkOptions<EngineOptions>('options', options);
@@ -64,20 +112,28 @@ export class StockEngine {
         `options.threads must be an integer from 1 to 256; received ${show(threads)}`,
       );
     }
+    const faultInjection = settings.faultInjection ?? false;
+    if (typeof faultInjection !== 'boolean') {
+      throw new TypeError(
+        `options.faultInjection must be a boolean; received ${show(faultInjection)}`,
+      );
+    }
     this.inventory = inventory;
     this.threads = threads;
     this.#pool = new Piscina({
       filename: WORKER_URL.href,
-      workerData: { buffer: inventory.buffer },
+      workerData: { buffer: inventory.buffer, faultInjection },
       minThreads: threads,
       maxThreads: threads,
       idleTimeout: Number.POSITIVE_INFINITY,
     });
+    this.#pool.on('workerCreate', () => this.#watchNewThreads());
   }
 
   /**
    * Buys `quantity` units of `sku` in a pool thread. Calls made in the same tick with the same
-   * options travel together, one task per thread.
+   * latency travel together, one task per thread. Rejects with `TimeoutError` or `AbortError`,
+   * having changed nothing, and with {@link OperationInterruptedError} if its thread died.
    */
   purchase(
     sku: string,
@@ -86,22 +142,32 @@ export class StockEngine {
   ): Promise<PurchaseResult> {
     if (this.#closed) return Promise.reject(new EngineClosedError());
     let index: number;
-    let settings: CallSettings;
+    let settings: ResolvedOptions;
     try {
       index = this.inventory.indexOf(sku);
       checkQuantity('quantity', quantity);
-      settings = resolveCallSettings(options);
+      settings = resolveOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
-    // Calls with other options start a new gathering, so each task carries one setting.
-    if (this.#queue.length > 0 && !sameSettings(settings, this.#queueSettings)) this.#flush();
+    if (settings.signal?.aborted) return Promise.reject(abortError(settings.signal));
+    if (this.#queue.length > 0 && settings.latencyMs !== this.#queueLatency) this.#flush();
+
     return new Promise((resolve, reject) => {
+      const pending: Pending = {
+        index,
+        quantity,
+        deadline: settings.deadline,
+        resolve,
+        reject,
+        done: false,
+      };
+      this.#watchCall(pending, settings);
       if (this.#queue.length === 0) {
-        this.#queueSettings = settings;
+        this.#queueLatency = settings.latencyMs;
         queueMicrotask(() => this.#flush());
       }
-      this.#queue.push({ index, quantity, resolve, reject });
+      this.#queue.push(pending);
     });
   }
 
@@ -119,14 +185,15 @@ export class StockEngine {
         `requests must be an array of { sku, quantity }; received ${show(requests)}`,
       );
     }
-    const indexes = new Int32Array(requests.length);
-    const quantities = new Int32Array(requests.length);
+    resolveOptions(options);
     requests.forEach((request, i) => {
-      indexes[i] = this.inventory.indexOf(request?.sku);
-      quantities[i] = checkQuantity(`requests[${i}].quantity`, request.quantity);
+      this.inventory.indexOf(request?.sku);
+      checkQuantity(`requests[${i}].quantity`, request.quantity);
     });
-    const settings = resolveCallSettings(options);
-    return this.#runSplit(indexes, quantities, settings);
+    // Every call below joins the same gathering, so the batch travels as one task per thread.
+    return Promise.all(
+      requests.map((request) => this.purchase(request.sku, request.quantity, options)),
+    );
   }
 
   /**
@@ -151,70 +218,287 @@ export class StockEngine {
     return { tallies, releasedAt };
   }
 
-  /** Pool tasks run and purchases made through them, for checking how calls were gathered. */
+  /**
+   * Runs a purchase that fails on purpose inside its critical section, at `point`: its thread
+   * exits, its code throws, or it hangs until `signal` aborts the task (which terminates the
+   * thread). Needs `faultInjection: true`; `mutex` tables only. Rejects with
+   * {@link OperationInterruptedError} after the engine repaired the damage.
+   */
+  async injectFault(
+    sku: string,
+    quantity: number,
+    fault: { point: 'before-write' | 'after-write'; action: FaultAction; signal?: AbortSignal },
+  ): Promise<never> {
+    if (this.#closed) throw new EngineClosedError();
+    const index = this.inventory.indexOf(sku);
+    checkQuantity('quantity', quantity);
+    const slots = new SharedArrayBuffer(batchSlotsBytes(0));
+    const task = {
+      kind: 'fault',
+      index,
+      quantity,
+      point: fault.point,
+      action: fault.action,
+      slots,
+    };
+    let outcome: { tookEffect: boolean | null };
+    try {
+      outcome = await this.#pool.run(task, { signal: fault.signal ?? null });
+    } catch (error) {
+      const owner = Atomics.load(new Int32Array(slots), BatchSlot.owner);
+      const repair = owner === 0 ? undefined : await this.#repairOf(owner);
+      throw new OperationInterruptedError(
+        `the pool thread died in the middle of a purchase of ${sku}; ` +
+          (repair?.tookEffect ? 'it took effect' : 'it did not take effect'),
+        repair?.tookEffect ?? false,
+        { cause: error },
+      );
+    }
+    throw new OperationInterruptedError(
+      `the purchase of ${sku} threw inside its critical section; ` +
+        (outcome.tookEffect ? 'it took effect' : 'it did not take effect'),
+      outcome.tookEffect,
+    );
+  }
+
+  /** Pool threads running now; lower than {@link threads} while piscina replaces a dead one. */
+  get liveThreads(): number {
+    return this.#pool.threads.length;
+  }
+
+  /** Pool tasks run and purchases sent through them, for checking how calls were gathered. */
   get stats(): { tasks: number; purchases: number } {
     return { tasks: this.#tasks, purchases: this.#purchases };
   }
 
-  /** Waits for the calls in flight, then ends the pool threads. Later calls reject. */
-  async close(): Promise<void> {
+  /**
+   * Rejects new calls, lets the calls in flight finish, then ends the pool threads. With
+   * `deadlineMs`, calls that have not started by then are cancelled and reject with
+   * `AbortError`; a purchase that has started always finishes.
+   */
+  async close(options?: { deadlineMs?: number }): Promise<void> {
+    const deadlineMs = checkMilliseconds(
+      'options.deadlineMs',
+      options?.deadlineMs ?? Number.POSITIVE_INFINITY,
+      true,
+    );
     if (this.#closed) return;
     this.#flush();
     this.#closed = true;
+    const settled = Promise.allSettled([...this.#inFlight]);
+    if (deadlineMs !== Number.POSITIVE_INFINITY) {
+      const timer = setTimeout(() => this.#cancelAll(), deadlineMs);
+      await settled;
+      clearTimeout(timer);
+    } else {
+      await settled;
+    }
     await this.#pool.close();
   }
 
-  #flush(): void {
-    const queue = this.#queue;
-    if (queue.length === 0) return;
-    this.#queue = [];
-    const settings = this.#queueSettings;
-    const indexes = Int32Array.from(queue, (pending) => pending.index);
-    const quantities = Int32Array.from(queue, (pending) => pending.quantity);
-    this.#runSplit(indexes, quantities, settings).then(
-      (results) => {
-        results.forEach((result, i) => {
-          queue[i]?.resolve(result);
-        });
-      },
-      (error: unknown) => {
-        for (const pending of queue) pending.reject(error);
-      },
-    );
+  #watchCall(pending: Pending, settings: ResolvedOptions): void {
+    const { signal } = settings;
+    const onAbort = () => this.#cancel(pending, abortError(signal as AbortSignal));
+    const timer =
+      settings.timeoutMs === Number.POSITIVE_INFINITY
+        ? undefined
+        : setTimeout(
+            () =>
+              this.#cancel(
+                pending,
+                new TimeoutError(`purchase did not start within ${settings.timeoutMs} ms`),
+              ),
+            settings.timeoutMs,
+          );
+    signal?.addEventListener('abort', onAbort, { once: true });
+    pending.cleanUp = () => {
+      if (timer !== undefined) clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+    };
   }
 
-  async #runSplit(
-    indexes: Int32Array,
-    quantities: Int32Array,
-    settings: CallSettings,
-  ): Promise<PurchaseResult[]> {
-    // slice, not subarray: cloning a subarray for a task would copy its whole buffer.
-    const parts = Math.min(this.threads, indexes.length);
-    const size = Math.ceil(indexes.length / parts);
-    const runs: Promise<Int32Array>[] = [];
-    for (let start = 0; start < indexes.length; start += size) {
-      this.#tasks++;
-      runs.push(
-        this.#pool.run({
-          kind: 'purchases',
-          indexes: indexes.slice(start, start + size),
-          quantities: quantities.slice(start, start + size),
-          ...settings,
+  /** Cancels a call that has not started; one that has started is left to finish. */
+  #cancel(pending: Pending, error: Error): void {
+    if (pending.done) return;
+    if (pending.slots !== undefined && pending.at !== undefined) {
+      const swapped = Atomics.compareExchange(
+        pending.slots,
+        pending.at,
+        PurchaseStatus.pending,
+        PurchaseStatus.cancelled,
+      );
+      if (swapped !== PurchaseStatus.pending) return;
+    }
+    this.#settle(pending, () => pending.reject(error));
+  }
+
+  #cancelAll(): void {
+    const error = () => new EngineClosedError('the engine closed before this purchase started');
+    for (const pending of [...this.#queue, ...this.#sent]) this.#cancel(pending, error());
+  }
+
+  #settle(pending: Pending, action: () => void): void {
+    if (pending.done) return;
+    pending.done = true;
+    pending.cleanUp?.();
+    this.#sent.delete(pending);
+    action();
+  }
+
+  #flush(): void {
+    const queue = this.#queue.filter((pending) => !pending.done);
+    this.#queue = [];
+    if (queue.length === 0) return;
+    const parts = Math.min(this.threads, queue.length);
+    const size = Math.ceil(queue.length / parts);
+    for (let start = 0; start < queue.length; start += size) {
+      this.#send(queue.slice(start, start + size), this.#queueLatency);
+    }
+  }
+
+  #send(batch: Pending[], latencyMs: number): void {
+    const slots = new Int32Array(new SharedArrayBuffer(batchSlotsBytes(batch.length)));
+    batch.forEach((pending, i) => {
+      pending.slots = slots;
+      pending.at = BatchSlot.first + 2 * i;
+      this.#sent.add(pending);
+    });
+    const task = {
+      kind: 'purchases',
+      indexes: Int32Array.from(batch, (pending) => pending.index),
+      quantities: Int32Array.from(batch, (pending) => pending.quantity),
+      deadlines: Float64Array.from(batch, (pending) => pending.deadline),
+      latencyMs,
+      slots: slots.buffer,
+    };
+    this.#tasks++;
+    this.#purchases += batch.length;
+    const run = (this.#pool.run(task) as Promise<PurchaseBatchResult>).then(
+      (failures) => this.#finishBatch(batch, slots, failures, null),
+      (error: unknown) => this.#finishDeadBatch(batch, slots, error),
+    );
+    this.#inFlight.add(run);
+    void run.finally(() => this.#inFlight.delete(run));
+  }
+
+  #finishBatch(
+    batch: Pending[],
+    slots: Int32Array,
+    failures: PurchaseBatchResult,
+    repair: RecoveryEvent | null,
+  ): void {
+    const errors = new Map(failures.map((failure) => [failure.position, failure]));
+    batch.forEach((pending, i) => {
+      const at = BatchSlot.first + 2 * i;
+      const status = Atomics.load(slots, at);
+      const code = Atomics.load(slots, at + 1);
+      if (status === PurchaseStatus.done) {
+        this.#settle(pending, () => settleCode(pending, code));
+      } else if (status === PurchaseStatus.failed) {
+        const failure = errors.get(i);
+        const tookEffect = code === -1 ? null : code === 1;
+        const message = failure ? `${failure.name}: ${failure.message}` : 'purchase failed';
+        this.#settle(pending, () =>
+          pending.reject(new OperationInterruptedError(message, tookEffect)),
+        );
+      } else if (status === PurchaseStatus.running) {
+        const tookEffect = repair?.sku === pending.index ? repair.tookEffect : null;
+        const message =
+          'the pool thread died in the middle of this purchase; ' +
+          (tookEffect === null
+            ? 'whether it took effect is unknown'
+            : `took effect: ${tookEffect}`);
+        this.#settle(pending, () =>
+          pending.reject(new OperationInterruptedError(message, tookEffect)),
+        );
+      } else if (status === PurchaseStatus.pending) {
+        this.#settle(pending, () =>
+          pending.reject(
+            new OperationInterruptedError(
+              'the pool thread died before this purchase started',
+              false,
+            ),
+          ),
+        );
+      }
+    });
+  }
+
+  async #finishDeadBatch(batch: Pending[], slots: Int32Array, error: unknown): Promise<void> {
+    const owner = Atomics.load(slots, BatchSlot.owner);
+    const repair = owner === 0 ? null : await this.#repairOf(owner);
+    this.#finishBatch(batch, slots, [], repair);
+    for (const pending of batch) {
+      this.#settle(pending, () => pending.reject(error));
+    }
+  }
+
+  /** Waits for the repair of pool thread `owner`, which runs once the thread has exited. */
+  #repairOf(owner: number): Promise<RecoveryEvent | null> {
+    const repair = this.#repairs.get(owner);
+    if (repair !== undefined) return repair;
+    // The thread is not one this engine watched: nothing to wait for.
+    return Promise.resolve(null);
+  }
+
+  /** Starts watching pool threads piscina has just created, so their death can be repaired. */
+  #watchNewThreads(): void {
+    for (const worker of this.#pool.threads) {
+      if (this.#known.has(worker)) continue;
+      this.#known.add(worker);
+      const owner = worker.threadId + 1;
+      this.#repairs.set(
+        owner,
+        new Promise((resolve) => {
+          // 'exit' fires once the thread has stopped, so nothing it does can race the repair.
+          worker.once('exit', () => {
+            this.#known.delete(worker);
+            const event: RecoveryEvent = { owner, ...this.inventory.recoverThread(owner) };
+            if (event.operation !== null || event.locksFreed > 0) recoveryChannel.publish(event);
+            resolve(event);
+            // Keep the repair for calls that look it up later, for a while.
+            setTimeout(() => this.#repairs.delete(owner), 60_000).unref();
+          });
         }),
       );
     }
-    this.#purchases += indexes.length;
-    const codes = await Promise.all(runs);
-    return codes.flatMap((part) => Array.from(part, decodeResult));
   }
 }
 
-function decodeResult(code: number): PurchaseResult {
-  if (code >= 0) return { ok: true, remaining: code };
-  if (code === TIMED_OUT_CODE) return { ok: false, reason: 'timed-out' };
-  return { ok: false, reason: 'insufficient-stock', available: -1 - code };
+interface ResolvedOptions {
+  latencyMs: number;
+  timeoutMs: number;
+  deadline: number;
+  signal: AbortSignal | undefined;
 }
 
-function sameSettings(a: CallSettings, b: CallSettings): boolean {
-  return a.latencyMs === b.latencyMs && a.timeoutMs === b.timeoutMs;
+function resolveOptions(options: EnginePurchaseOptions | undefined): ResolvedOptions {
+  const settings = checkOptions<EnginePurchaseOptions>('options', options);
+  const signal = settings.signal;
+  if (signal !== undefined && !(signal instanceof AbortSignal)) {
+    throw new TypeError(`options.signal must be an AbortSignal; received ${show(signal)}`);
+  }
+  const timeoutMs = checkMilliseconds(
+    'options.timeoutMs',
+    settings.timeoutMs ?? Number.POSITIVE_INFINITY,
+    true,
+  );
+  return {
+    latencyMs: checkMilliseconds('options.latencyMs', settings.latencyMs ?? 0, false),
+    timeoutMs,
+    deadline: timeoutMs === Number.POSITIVE_INFINITY ? 0 : Date.now() + timeoutMs,
+    signal,
+  };
+}
+
+function settleCode(pending: Pending, code: number): void {
+  if (code >= 0) {
+    pending.resolve({ ok: true, remaining: code });
+  } else if (code === TIMED_OUT_CODE) {
+    pending.reject(
+      new TimeoutError('purchase timed out waiting for the SKU lock; nothing changed'),
+    );
+  } else {
+    pending.resolve({ ok: false, reason: 'insufficient-stock', available: -1 - code });
+  }
 }

@@ -37,6 +37,20 @@ export class EngineClosedError extends StockroomError {
   }
 }
 
+/**
+ * An operation was cut off in the middle: its worker thread died, or code inside its critical
+ * section threw. `tookEffect` says whether its write happened (recovery then completed it) or
+ * not (nothing changed); `null` when nothing shows which.
+ */
+export class OperationInterruptedError extends StockroomError {
+  readonly tookEffect: boolean | null;
+
+  constructor(message: string, tookEffect: boolean | null, options?: ErrorOptions) {
+    super('ERR_STOCKROOM_INTERRUPTED', message, options);
+    this.tookEffect = tookEffect;
+  }
+}
+
 /** Builds the `AbortError` that aborted async calls reject with, carrying the signal's reason. */
 export function abortError(signal: AbortSignal): Error {
   const error = new Error('the operation was aborted', { cause: signal.reason });

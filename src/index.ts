@@ -14,16 +14,21 @@ export {
   type EngineOptions,
   type EnginePurchaseOptions,
   type PurchaseRequest,
+  type RecoveryEvent,
   StockEngine,
 } from './engine.js';
 export {
   EngineClosedError,
   InvalidTableError,
+  OperationInterruptedError,
   StockroomError,
   TimeoutError,
 } from './errors.js';
 export {
   type CallOptions,
+  type FaultPoint,
+  type HoldOptions,
+  type HoldResult,
   type InitialStock,
   type InvariantViolation,
   Inventory,
@@ -32,6 +37,8 @@ export {
   type OrderResult,
   type PurchaseResult,
   type RestockResult,
+  type SettleRejection,
+  type SettleResult,
   type SkuSnapshot,
   type WriteOffResult,
 } from './inventory.js';

@@ -1,3 +1,5 @@
+import { isMainThread } from 'node:worker_threads';
+
 import { StartBarrier } from './barrier.js';
 import { AtomicDiscipline } from './disciplines/atomic.js';
 import { MutexDiscipline } from './disciplines/mutex.js';
@@ -7,12 +9,15 @@ import type {
   CombinedLine,
   CombinedOrderResult,
   Discipline,
+  FaultPoint,
   PurchaseResult,
   RestockResult,
   WriteOffResult,
 } from './disciplines/types.js';
 import { UnsafeDiscipline } from './disciplines/unsafe.js';
+import { forceUnlock, ownerOf } from './futex.js';
 import { HoldTable, holdId, type SettleResult } from './holds.js';
+import { Journal, type Repair } from './journal.js';
 import {
   CACHE_LINE_BYTES,
   Counter,
@@ -33,6 +38,7 @@ import {
 } from './validate.js';
 
 export type {
+  FaultPoint,
   PurchaseResult,
   RestockResult,
   WriteOffResult,
@@ -61,6 +67,9 @@ export interface CallOptions {
   latencyMs?: number;
   /** Longest wait for a SKU's lock under `mutex`, in milliseconds; default `Infinity`. */
   timeoutMs?: number;
+  /** Called inside a `mutex` write, before and after the stock is stored: a way for tests to
+   * make a thread fail at a chosen point. */
+  faultHook?: (point: FaultPoint) => void;
 }
 
 /** One line of an order. */
@@ -137,6 +146,7 @@ export class Inventory {
   readonly #names: readonly string[];
   readonly #indexes: Map<string, number>;
   readonly #holds: HoldTable;
+  readonly #journal: Journal;
 
   private constructor(buffer: SharedArrayBuffer) {
     const info = readTable(buffer);
@@ -146,7 +156,8 @@ export class Inventory {
     this.#names = Object.freeze(info.names);
     this.#indexes = new Map(info.names.map((name, index) => [name, index]));
     this.#view = new TableView(buffer, info.geometry.recordBytes);
-    this.#discipline = createDiscipline(info.strategy, this.#view);
+    this.#journal = new Journal(this.#view, info.geometry);
+    this.#discipline = createDiscipline(info.strategy, this.#view, this.#journal);
     this.#holds = new HoldTable(this.#view, info.geometry, this.#discipline, Header.holdCursor);
     this.barrier = new StartBarrier(this.#view.i32, Header.barrier);
   }
@@ -291,15 +302,31 @@ export class Inventory {
   }
 
   /**
-   * State of `sku`'s futex word (0 unlocked, 1 locked, 2 locked with waiters) and the holder's
-   * `threadId + 1` (0 when nobody holds it). Only the `mutex` strategy takes these locks.
+   * State of `sku`'s futex mutex: whether it is held, whether a waiter may be asleep on it, and
+   * the holder's `threadId + 1` (0 when free). Only the `mutex` strategy takes these locks.
    */
-  lockState(sku: string): { state: number; owner: number } {
-    const slot = this.#view.stockSlot(this.indexOf(sku));
-    return {
-      state: Atomics.load(this.#view.i32, slot + Field.lock),
-      owner: Atomics.load(this.#view.i32, slot + Field.lockOwner),
-    };
+  lockState(sku: string): { locked: boolean; waiters: boolean; owner: number } {
+    const value = Atomics.load(
+      this.#view.i32,
+      this.#view.stockSlot(this.indexOf(sku)) + Field.lock,
+    );
+    return { locked: value !== 0, waiters: (value & 1) !== 0, owner: ownerOf(value) };
+  }
+
+  /**
+   * Repairs what thread `owner` (`threadId + 1`) left behind when it died: completes or rolls
+   * back the write its journal shows in progress, then frees every SKU lock it held. Call it
+   * only once that thread has exited; the engine does this for its own pool threads.
+   */
+  recoverThread(owner: number): Repair & { locksFreed: number } {
+    checkQuantity('owner', owner);
+    const repair = this.#journal.repair(owner, true);
+    let locksFreed = 0;
+    for (let index = 0; index < this.#names.length; index++) {
+      if (forceUnlock(this.#view.i32, this.#view.stockSlot(index) + Field.lock, owner))
+        locksFreed++;
+    }
+    return { ...repair, locksFreed };
   }
 
   /** Stock and counters of every SKU. Each SKU's figures are read one after another, so a
@@ -393,12 +420,12 @@ export class Inventory {
   }
 }
 
-function createDiscipline(strategy: Strategy, view: TableView): Discipline {
+function createDiscipline(strategy: Strategy, view: TableView, journal: Journal): Discipline {
   switch (strategy) {
     case 'atomic':
       return new AtomicDiscipline(view);
     case 'mutex':
-      return new MutexDiscipline(view);
+      return new MutexDiscipline(view, journal);
     case 'unsafe':
       return new UnsafeDiscipline(view);
   }
@@ -408,13 +435,24 @@ function createDiscipline(strategy: Strategy, view: TableView): Discipline {
 export function resolveCallSettings(options: CallOptions | undefined): CallSettings {
   if (options === undefined) return DEFAULT_CALL;
   const settings = checkOptions<CallOptions>('options', options);
+  const faultHook = settings.faultHook;
+  if (faultHook !== undefined && typeof faultHook !== 'function') {
+    throw new TypeError(`options.faultHook must be a function; received ${show(faultHook)}`);
+  }
+  const latencyMs = checkMilliseconds('options.latencyMs', settings.latencyMs ?? 0, false);
+  if (latencyMs > 0 && isMainThread) {
+    throw new TypeError(
+      `options.latencyMs of ${latencyMs} ms would block the main thread; use it only in worker threads`,
+    );
+  }
   return {
-    latencyMs: checkMilliseconds('options.latencyMs', settings.latencyMs ?? 0, false),
+    latencyMs,
     timeoutMs: checkMilliseconds(
       'options.timeoutMs',
       settings.timeoutMs ?? Number.POSITIVE_INFINITY,
       true,
     ),
+    faultHook,
   };
 }
 

@@ -3,12 +3,12 @@
  * no other module indexes the buffer with a bare number.
  *
  * ```text
- * byte 0    header, 64 bytes (Int32 slots, see Header)
- * byte 64   SKU records, `recordBytes` each: 64 when padded (one cache line per SKU),
+ * byte 0    header, 128 bytes (Int32 slots, see Header)
+ * byte 128  SKU records, `recordBytes` each: 64 when padded (one cache line per SKU),
  *           56 when packed
  *             +0  stock         Int32  units for sale
- *             +4  lock          Int32  futex word: 0 unlocked, 1 locked, 2 locked with waiters
- *             +8  lockOwner     Int32  threadId + 1 of the holder, 0 when free
+ *             +4  lock          Int32  futex word: 0 free, else holder's threadId + 1 << 1 | waiters
+ *             +8  (reserved)
  *             +12 initial       Int32  stock when the table was created
  *             +16 held          Int32  units taken out of sale by holds not yet settled
  *             +20 (reserved)
@@ -21,6 +21,13 @@
  *             +4  lineCount     Int32
  *             +8  expiresAt     BigInt64  Date.now() milliseconds, 0 for never
  *             +16 lines         Int32 pairs: record index, quantity
+ * then      journal, 32 bytes an entry (see JournalEntry): what each thread is in the middle of
+ *             +0  owner         Int32  threadId + 1 of the thread using the entry, 0 when free
+ *             +4  operation     Int32  JournalOperation, 0 when idle
+ *             +8  index         Int32  record index of the SKU being written
+ *             +12 quantity      Int32  units the write moves
+ *             +16 stockBefore   Int32  the SKU's stock read under its lock, before the write
+ *             +24 counterBefore BigInt64  the counter the write adds to, before it
  * then      name index: Int32 byte offset of each name in the name bytes, plus one end offset
  * then      name bytes: the SKU names, UTF-8, back to back
  * ```
@@ -39,7 +46,7 @@ export const MAX_QUANTITY = 2_147_483_647;
 /** Longest SKU name, in UTF-8 bytes. */
 export const MAX_NAME_BYTES = 256;
 
-export const HEADER_BYTES = 64;
+export const HEADER_BYTES = 128;
 export const CACHE_LINE_BYTES = 64;
 export const PACKED_RECORD_BYTES = 56;
 
@@ -63,6 +70,32 @@ export const Header = {
   maxHoldLines: 14,
   /** Where the next search for a free hold slot starts. */
   holdCursor: 15,
+  journalOffset: 16,
+  journalEntries: 17,
+} as const;
+
+/** Int32 slot offsets inside a journal entry. */
+export const JournalEntry = {
+  owner: 0,
+  operation: 1,
+  index: 2,
+  quantity: 3,
+  stockBefore: 4,
+  /** BigInt64 index offset of the counter's value before the write, from the entry's base. */
+  counterBefore: 3,
+} as const;
+
+/** Bytes of one journal entry. */
+export const JOURNAL_ENTRY_BYTES = 32;
+/** Journal entries in a table: at most this many threads journal their writes at once. */
+export const JOURNAL_ENTRIES = 256;
+
+/** Operations a journal entry can record as in progress. */
+export const JournalOperation = {
+  idle: 0,
+  purchase: 1,
+  restock: 2,
+  writeOff: 3,
 } as const;
 
 /** Int32 slot offsets inside a hold slot. */
@@ -96,7 +129,6 @@ export const DEFAULT_MAX_HOLD_LINES = 32;
 export const Field = {
   stock: 0,
   lock: 1,
-  lockOwner: 2,
   initial: 3,
   held: 4,
 } as const;
@@ -121,6 +153,8 @@ export interface TableGeometry {
   holdCapacity: number;
   maxHoldLines: number;
   holdSlotBytes: number;
+  journalOffset: number;
+  journalEntries: number;
   nameIndexOffset: number;
   nameBytesOffset: number;
   nameBytesLength: number;
@@ -142,7 +176,8 @@ export function tableGeometry(input: GeometryInput): TableGeometry {
   const recordBytes = padded ? CACHE_LINE_BYTES : PACKED_RECORD_BYTES;
   const holdsOffset = HEADER_BYTES + skuCount * recordBytes;
   const holdSlotBytes = holdSlotSize(maxHoldLines);
-  const nameIndexOffset = holdsOffset + holdCapacity * holdSlotBytes;
+  const journalOffset = holdsOffset + holdCapacity * holdSlotBytes;
+  const nameIndexOffset = journalOffset + JOURNAL_ENTRIES * JOURNAL_ENTRY_BYTES;
   const nameBytesOffset = nameIndexOffset + (skuCount + 1) * 4;
   // Round up to 8 bytes so that the buffer length stays a multiple of BigInt64's size.
   const totalBytes = Math.ceil((nameBytesOffset + nameBytesLength) / 8) * 8;
@@ -153,6 +188,8 @@ export function tableGeometry(input: GeometryInput): TableGeometry {
     holdCapacity,
     maxHoldLines,
     holdSlotBytes,
+    journalOffset,
+    journalEntries: JOURNAL_ENTRIES,
     nameIndexOffset,
     nameBytesOffset,
     nameBytesLength,

@@ -1,6 +1,9 @@
 /**
  * Messages between the engine in the caller's thread and its pool threads. Purchases travel as
  * typed arrays of record indexes and quantities, which cost far less to clone than objects.
+ * Each batch also carries a small shared buffer of per-purchase status words, through which
+ * the caller can cancel a purchase that has not started and can read, after a worker died,
+ * which purchases ran.
  */
 
 /** Result code of a purchase in a batch: >= 0 is the stock left after it. */
@@ -11,14 +14,42 @@ export function shortCode(available: number): number {
   return -1 - available;
 }
 
+/** Int32 slots of a batch's status buffer: the worker's owner id, then two per purchase. */
+export const BatchSlot = {
+  /** `threadId + 1` of the worker that took the batch; 0 until one does. */
+  owner: 0,
+  /** Index of purchase 0's status word; its result code follows it. */
+  first: 2,
+} as const;
+
+/** Status word of one purchase in a batch. Only compare-and-swap moves it off `pending`. */
+export const PurchaseStatus = {
+  pending: 0,
+  running: 1,
+  done: 2,
+  cancelled: 3,
+  /** It threw; the code word is 1 if it took effect, 0 if not, -1 if unknown. */
+  failed: 4,
+} as const;
+
+/** Bytes of the status buffer for `count` purchases. */
+export function batchSlotsBytes(count: number): number {
+  return (BatchSlot.first + 2 * count) * 4;
+}
+
 /** A batch of purchases for one worker. */
 export interface PurchaseBatchTask {
   kind: 'purchases';
   indexes: Int32Array;
   quantities: Int32Array;
+  /** `Date.now()` after which a purchase's lock wait gives up; 0 for none. */
+  deadlines: Float64Array;
   latencyMs: number;
-  timeoutMs: number;
+  slots: SharedArrayBuffer;
 }
+
+/** What a batch task returns: the errors of purchases that threw, by position. */
+export type PurchaseBatchResult = { position: number; name: string; message: string }[];
 
 /** A worker's part of a race: wait at the start barrier, then buy `attempts` times. */
 export interface RaceTask {
@@ -40,4 +71,17 @@ export interface RaceTaskResult {
   lowestRemaining: number;
 }
 
-export type Task = PurchaseBatchTask | RaceTask;
+/** How an injected fault ends the purchase it interrupts. */
+export type FaultAction = 'exit' | 'throw' | 'hang';
+
+/** A purchase that fails on purpose inside its critical section, for failure-handling tests. */
+export interface FaultTask {
+  kind: 'fault';
+  index: number;
+  quantity: number;
+  point: 'before-write' | 'after-write';
+  action: FaultAction;
+  slots: SharedArrayBuffer;
+}
+
+export type Task = PurchaseBatchTask | RaceTask | FaultTask;

@@ -60,6 +60,8 @@ export function writeTable(
   i32[Header.holdsOffset] = geometry.holdsOffset;
   i32[Header.holdCapacity] = holdCapacity;
   i32[Header.maxHoldLines] = maxHoldLines;
+  i32[Header.journalOffset] = geometry.journalOffset;
+  i32[Header.journalEntries] = geometry.journalEntries;
 
   const nameIndex = new Int32Array(buffer, geometry.nameIndexOffset, names.length + 1);
   const nameBytes = new Uint8Array(buffer, geometry.nameBytesOffset, nameBytesLength);
@@ -136,6 +138,8 @@ function readBody(buffer: SharedArrayBuffer, header: Int32Array): TableInfo {
     nameBytesLength <= skuCount * MAX_NAME_BYTES &&
     expected.totalBytes === totalBytes &&
     expected.holdsOffset === field('holdsOffset') &&
+    expected.journalOffset === field('journalOffset') &&
+    expected.journalEntries === field('journalEntries') &&
     expected.nameIndexOffset === field('nameIndexOffset') &&
     expected.nameBytesOffset === field('nameBytesOffset');
   if (!sane || strategy === undefined) {

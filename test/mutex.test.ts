@@ -1,7 +1,7 @@
 import { Piscina } from 'piscina';
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { lock, tryLock, unlock } from '../dist/src/futex.js';
+import { forceUnlock, lock, ownerOf, tryLock, unlock } from '../dist/src/futex.js';
 
 const pool = new Piscina({
   filename: new URL('./fixtures/exclusion-worker.mjs', import.meta.url).href,
@@ -37,8 +37,24 @@ describe('futex mutex', () => {
     expect(tryLock(view, 0)).toBe(false);
     unlock(view, 0);
     expect(view[0]).toBe(0);
-    expect(view[1]).toBe(0);
     expect(tryLock(view, 0)).toBe(true);
+    expect(ownerOf(view[0] as number)).toBe(1);
+  });
+
+  it('unlock by a thread that does not hold the lock throws and frees nothing', () => {
+    const view = new Int32Array(new SharedArrayBuffer(8));
+    expect(() => unlock(view, 0)).toThrow(/held by nobody/);
+    Atomics.store(view, 0, 7 << 1);
+    expect(() => unlock(view, 0)).toThrow(/held by thread 6/);
+    expect(view[0]).toBe(7 << 1);
+  });
+
+  it('force-unlock frees only a lock held by the named owner', () => {
+    const view = new Int32Array(new SharedArrayBuffer(8));
+    Atomics.store(view, 0, (7 << 1) | 1);
+    expect(forceUnlock(view, 0, 8)).toBe(false);
+    expect(forceUnlock(view, 0, 7)).toBe(true);
+    expect(view[0]).toBe(0);
   });
 
   it('lock on the main thread gives up instead of blocking', () => {

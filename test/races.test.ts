@@ -166,7 +166,7 @@ describe('mutex strategy', () => {
     );
     expect(total(tallies, 'successes')).toBe(80_000);
     expect(inventory.stock('A')).toBe(0);
-    expect(inventory.lockState('A')).toEqual({ state: 0, owner: 0 });
+    expect(inventory.lockState('A')).toEqual({ locked: false, waiters: false, owner: 0 });
     expect(inventory.checkInvariants()).toEqual([]);
   }, 20_000);
 });

@@ -5,43 +5,78 @@
  */
 import { workerData } from 'node:worker_threads';
 
+import { OperationInterruptedError } from '../src/errors.js';
+import { OWNER_ID } from '../src/futex.js';
 import { Inventory } from '../src/inventory.js';
 import {
+  BatchSlot,
+  type FaultTask,
+  type PurchaseBatchResult,
   type PurchaseBatchTask,
+  PurchaseStatus,
   type RaceTask,
   type RaceTaskResult,
   shortCode,
   type Task,
   TIMED_OUT_CODE,
 } from '../src/protocol.js';
+import { sleepSync } from '../src/sleep.js';
 
-const inventory = Inventory.attach((workerData as { buffer: SharedArrayBuffer }).buffer);
+const data = workerData as { buffer: SharedArrayBuffer; faultInjection: boolean };
+const inventory = Inventory.attach(data.buffer);
 const skus = inventory.skus;
 
 /** Runs one task from the engine. */
-export default function runTask(task: Task): Int32Array | RaceTaskResult {
+export default function runTask(
+  task: Task,
+): PurchaseBatchResult | RaceTaskResult | { tookEffect: boolean | null } {
   switch (task.kind) {
     case 'purchases':
       return runPurchases(task);
     case 'race':
       return runRace(task);
+    case 'fault':
+      return runFault(task);
   }
 }
 
-function runPurchases(task: PurchaseBatchTask): Int32Array {
-  const { indexes, quantities } = task;
-  const codes = new Int32Array(indexes.length);
-  const options = { latencyMs: task.latencyMs, timeoutMs: task.timeoutMs };
+function runPurchases(task: PurchaseBatchTask): PurchaseBatchResult {
+  const { indexes, quantities, deadlines } = task;
+  const slots = new Int32Array(task.slots);
+  const failures: PurchaseBatchResult = [];
+  Atomics.store(slots, BatchSlot.owner, OWNER_ID);
   for (let i = 0; i < indexes.length; i++) {
-    const result = inventory.purchase(
-      skus[indexes[i] as number] as string,
-      quantities[i] as number,
-      options,
-    );
-    if (result.ok) codes[i] = result.remaining;
-    else codes[i] = result.reason === 'timed-out' ? TIMED_OUT_CODE : shortCode(result.available);
+    const at = BatchSlot.first + 2 * i;
+    // The caller may have cancelled this purchase; whoever swaps first decides.
+    if (Atomics.compareExchange(slots, at, PurchaseStatus.pending, PurchaseStatus.running) !== 0) {
+      continue;
+    }
+    const deadline = deadlines[i] as number;
+    const timeoutMs =
+      deadline === 0 ? Number.POSITIVE_INFINITY : Math.max(0, deadline - Date.now());
+    try {
+      const result = inventory.purchase(
+        skus[indexes[i] as number] as string,
+        quantities[i] as number,
+        {
+          latencyMs: task.latencyMs,
+          timeoutMs,
+        },
+      );
+      let code: number;
+      if (result.ok) code = result.remaining;
+      else code = result.reason === 'timed-out' ? TIMED_OUT_CODE : shortCode(result.available);
+      Atomics.store(slots, at + 1, code);
+      Atomics.store(slots, at, PurchaseStatus.done);
+    } catch (error) {
+      const tookEffect = error instanceof OperationInterruptedError ? error.tookEffect : false;
+      Atomics.store(slots, at + 1, tookEffect === null ? -1 : Number(tookEffect));
+      Atomics.store(slots, at, PurchaseStatus.failed);
+      const { name, message } = error instanceof Error ? error : new Error(String(error));
+      failures.push({ position: i, name, message });
+    }
   }
-  return codes;
+  return failures;
 }
 
 function runRace(task: RaceTask): RaceTaskResult {
@@ -70,4 +105,32 @@ function runRace(task: RaceTask): RaceTaskResult {
     }
   }
   return tally;
+}
+
+/**
+ * Buys under the table's lock and fails at `task.point`: exits the thread, throws, or hangs
+ * until the engine aborts the task (which terminates the thread). Returns whether the purchase
+ * took effect when it threw; the other two never return.
+ */
+function runFault(task: FaultTask): { tookEffect: boolean | null } {
+  if (!data.faultInjection) {
+    throw new Error('fault injection is off; create the StockEngine with faultInjection: true');
+  }
+  Atomics.store(new Int32Array(task.slots), BatchSlot.owner, OWNER_ID);
+  try {
+    inventory.purchase(skus[task.index] as string, task.quantity, {
+      faultHook: (point) => {
+        if (point !== task.point) return;
+        // Hold the lock a moment first, so that other purchases queue up behind it.
+        sleepSync(100);
+        if (task.action === 'exit') process.exit(1);
+        if (task.action === 'throw') throw new Error('injected fault');
+        for (;;) sleepSync(1000);
+      },
+    });
+  } catch (error) {
+    if (error instanceof OperationInterruptedError) return { tookEffect: error.tookEffect };
+    throw error;
+  }
+  return { tookEffect: true };
 }

@@ -1,4 +1,6 @@
-import { lock, unlock } from '../futex.js';
+import { OperationInterruptedError } from '../errors.js';
+import { lock, OWNER_ID, unlock } from '../futex.js';
+import type { Journal } from '../journal.js';
 import { Counter, Field, MAX_QUANTITY } from '../layout.js';
 import { sleepSync } from '../sleep.js';
 import { overflowError, type TableView } from './table-view.js';
@@ -14,6 +16,13 @@ import type {
 } from './types.js';
 
 const TIMED_OUT = { ok: false, reason: 'timed-out' } as const;
+type TimedOut = typeof TIMED_OUT;
+
+const COUNTER_OF = {
+  purchase: Counter.sold,
+  restock: Counter.restocked,
+  writeOff: Counter.writtenOff,
+} as const;
 
 /**
  * Every update runs under the SKU's futex mutex: lock, read, check, write, unlock. The lock
@@ -21,56 +30,79 @@ const TIMED_OUT = { ok: false, reason: 'timed-out' } as const;
  */
 export class MutexDiscipline implements Discipline {
   readonly #view: TableView;
+  readonly #journal: Journal;
 
-  constructor(view: TableView) {
+  constructor(view: TableView, journal: Journal) {
     this.#view = view;
+    this.#journal = journal;
   }
 
   purchase(index: number, quantity: number, settings: CallSettings): PurchaseResult {
-    const { i32 } = this.#view;
-    const slot = this.#view.stockSlot(index);
-    if (!lock(i32, slot + Field.lock, settings.timeoutMs)) return TIMED_OUT;
-    try {
-      const stock = Atomics.load(i32, slot + Field.stock);
+    return this.#underLock(index, settings, (stock): PurchaseResult => {
       if (stock < quantity) return { ok: false, reason: 'insufficient-stock', available: stock };
-      sleepSync(settings.latencyMs);
-      Atomics.store(i32, slot + Field.stock, stock - quantity);
-      this.#view.addToCounter(index, Counter.sold, quantity);
+      this.#write(index, 'purchase', quantity, stock, stock - quantity, settings);
       return { ok: true, remaining: stock - quantity };
-    } finally {
-      unlock(i32, slot + Field.lock);
-    }
+    });
   }
 
   restock(index: number, quantity: number, settings: CallSettings): RestockResult {
+    return this.#underLock(index, settings, (stock): RestockResult => {
+      if (stock > MAX_QUANTITY - quantity) throw overflowError(stock, quantity);
+      this.#write(index, 'restock', quantity, stock, stock + quantity, settings);
+      return { ok: true, stock: stock + quantity };
+    });
+  }
+
+  writeOff(index: number, quantity: number, settings: CallSettings): WriteOffResult {
+    return this.#underLock(index, settings, (stock): WriteOffResult => {
+      const removed = Math.min(stock, quantity);
+      this.#write(index, 'writeOff', removed, stock, stock - removed, settings);
+      return { ok: true, removed, remaining: stock - removed };
+    });
+  }
+
+  /** Runs `body` on the SKU's stock while holding its lock. */
+  #underLock<T>(index: number, settings: CallSettings, body: (stock: number) => T): T | TimedOut {
     const { i32 } = this.#view;
     const slot = this.#view.stockSlot(index);
     if (!lock(i32, slot + Field.lock, settings.timeoutMs)) return TIMED_OUT;
     try {
-      const stock = Atomics.load(i32, slot + Field.stock);
-      if (stock > MAX_QUANTITY - quantity) throw overflowError(stock, quantity);
-      sleepSync(settings.latencyMs);
-      Atomics.store(i32, slot + Field.stock, stock + quantity);
-      this.#view.addToCounter(index, Counter.restocked, quantity);
-      return { ok: true, stock: stock + quantity };
+      return body(Atomics.load(i32, slot + Field.stock));
     } finally {
       unlock(i32, slot + Field.lock);
     }
   }
 
-  writeOff(index: number, quantity: number, settings: CallSettings): WriteOffResult {
-    const { i32 } = this.#view;
-    const slot = this.#view.stockSlot(index);
-    if (!lock(i32, slot + Field.lock, settings.timeoutMs)) return TIMED_OUT;
+  /**
+   * Writes the new stock and the counter, journaled so that a thread dying in between can be
+   * repaired. If the latency wait or a fault hook throws, this thread repairs its own write
+   * before the lock is released and throws {@link OperationInterruptedError}.
+   */
+  #write(
+    index: number,
+    operation: 'purchase' | 'restock' | 'writeOff',
+    quantity: number,
+    stockBefore: number,
+    stockAfter: number,
+    settings: CallSettings,
+  ): void {
+    const entry = this.#journal.begin(operation, index, quantity, stockBefore);
     try {
-      const stock = Atomics.load(i32, slot + Field.stock);
-      const removed = Math.min(stock, quantity);
       sleepSync(settings.latencyMs);
-      Atomics.store(i32, slot + Field.stock, stock - removed);
-      this.#view.addToCounter(index, Counter.writtenOff, removed);
-      return { ok: true, removed, remaining: stock - removed };
+      settings.faultHook?.('before-write');
+      Atomics.store(this.#view.i32, this.#view.stockSlot(index) + Field.stock, stockAfter);
+      settings.faultHook?.('after-write');
+      this.#view.addToCounter(index, COUNTER_OF[operation], quantity);
+    } catch (error) {
+      const { tookEffect } = this.#journal.repair(OWNER_ID, false);
+      throw new OperationInterruptedError(
+        `${operation} was interrupted ${tookEffect ? 'after' : 'before'} its write: ` +
+          `${error instanceof Error ? error.message : String(error)}`,
+        tookEffect,
+        { cause: error },
+      );
     } finally {
-      unlock(i32, slot + Field.lock);
+      this.#journal.end(entry);
     }
   }
 
@@ -118,8 +150,14 @@ export class MutexDiscipline implements Discipline {
   }
 
   commitHeld(lines: readonly CombinedLine[]): void {
-    // The stock does not change, so no lock is needed: the counters are atomic on their own.
-    for (const line of lines) this.#view.commitHeldUnits(line.index, line.quantity);
+    // Under the locks although the stock does not change: under `mutex`, sold counters change
+    // only while their SKU is locked, which lets the journal tell whether a write finished.
+    const locked = this.#lockAll(lines, Number.POSITIVE_INFINITY);
+    try {
+      for (const line of lines) this.#view.commitHeldUnits(line.index, line.quantity);
+    } finally {
+      this.#unlockFirst(lines, locked);
+    }
   }
 
   /**

@@ -37,7 +37,12 @@ export interface CallSettings {
   latencyMs: number;
   /** Longest wait for a lock, in milliseconds (`mutex` only). */
   timeoutMs: number;
+  /** Called inside the critical section around the write, to test failure handling. */
+  faultHook?: ((point: FaultPoint) => void) | undefined;
 }
+
+/** Points inside a `mutex` write where a fault hook runs. */
+export type FaultPoint = 'before-write' | 'after-write';
 
 /**
  * The stock operations of one concurrency discipline, on record indexes. The caller validates

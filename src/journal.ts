@@ -1,0 +1,145 @@
+import type { TableView } from './disciplines/table-view.js';
+import { OWNER_ID } from './futex.js';
+import {
+  Counter,
+  Field,
+  JOURNAL_ENTRY_BYTES,
+  JournalEntry,
+  JournalOperation,
+  type TableGeometry,
+} from './layout.js';
+
+/** What recovery found of a dead thread's interrupted write. */
+export interface Repair {
+  /** The operation the thread was in the middle of, or `null` if it was in none. */
+  operation: 'purchase' | 'restock' | 'writeOff' | null;
+  sku: number | null;
+  /** Whether the interrupted write took effect (it was then completed) or not (nothing to undo). */
+  tookEffect: boolean | null;
+}
+
+type JournaledOperation = Exclude<keyof typeof JournalOperation, 'idle'>;
+
+const COUNTER_OF: Record<JournaledOperation, number> = {
+  purchase: Counter.sold,
+  restock: Counter.restocked,
+  writeOff: Counter.writtenOff,
+};
+const NAME_OF: Record<number, JournaledOperation> = {
+  [JournalOperation.purchase]: 'purchase',
+  [JournalOperation.restock]: 'restock',
+  [JournalOperation.writeOff]: 'writeOff',
+};
+
+/**
+ * The write-ahead journal of the `mutex` discipline. Before a thread writes a SKU's stock under
+ * its lock, it records the SKU, the units and the stock and counter it read. If the thread dies
+ * before it finishes, the lock is still held by it, so nobody has touched the SKU since: the
+ * stock then shows whether the write happened, and recovery completes the counter or leaves
+ * both as they were.
+ */
+export class Journal {
+  readonly #view: TableView;
+  readonly #base: number;
+  readonly #entries: number;
+  /** This thread's entry (Int32 index), claimed on first use; -1 when none was free. */
+  #mine: number | undefined;
+
+  constructor(view: TableView, geometry: TableGeometry) {
+    this.#view = view;
+    this.#base = geometry.journalOffset / 4;
+    this.#entries = geometry.journalEntries;
+  }
+
+  /** Records that this thread is about to apply `operation` to record `index`. Returns the
+   * entry to pass to {@link end}, or -1 when every entry is taken (the write goes unjournaled). */
+  begin(
+    operation: JournaledOperation,
+    index: number,
+    quantity: number,
+    stockBefore: number,
+  ): number {
+    const entry = this.#entry();
+    if (entry < 0) return entry;
+    const { i32, i64 } = this.#view;
+    Atomics.store(i32, entry + JournalEntry.index, index);
+    Atomics.store(i32, entry + JournalEntry.quantity, quantity);
+    Atomics.store(i32, entry + JournalEntry.stockBefore, stockBefore);
+    const counter = Atomics.load(i64, this.#view.counterSlot(index, COUNTER_OF[operation]));
+    Atomics.store(i64, entry / 2 + JournalEntry.counterBefore, counter);
+    // Stored last: recovery trusts the fields above only once the operation is set.
+    Atomics.store(i32, entry + JournalEntry.operation, JournalOperation[operation]);
+    return entry;
+  }
+
+  /** Marks the write recorded by {@link begin} as finished. */
+  end(entry: number): void {
+    if (entry >= 0) Atomics.store(this.#view.i32, entry + JournalEntry.operation, 0);
+  }
+
+  /**
+   * Finishes or rolls back the journaled write of `owner` (`threadId + 1`), which must be dead
+   * or be this thread unwinding from an error, and frees its entry when `release` is set.
+   * The caller must hold, or have taken over, the lock of the SKU being written.
+   */
+  repair(owner: number, release: boolean): Repair {
+    const entry = this.#find(owner);
+    if (entry < 0) return { operation: null, sku: null, tookEffect: null };
+    const { i32 } = this.#view;
+    const name = NAME_OF[Atomics.load(i32, entry + JournalEntry.operation)];
+    let repair: Repair = { operation: null, sku: null, tookEffect: null };
+    if (name !== undefined) repair = this.#complete(entry, name);
+    Atomics.store(i32, entry + JournalEntry.operation, 0);
+    if (release) Atomics.store(i32, entry + JournalEntry.owner, 0);
+    return repair;
+  }
+
+  /** Record index that `owner`'s journal says it is writing, or -1. */
+  pendingIndex(owner: number): number {
+    const entry = this.#find(owner);
+    if (entry < 0 || Atomics.load(this.#view.i32, entry + JournalEntry.operation) === 0) return -1;
+    return Atomics.load(this.#view.i32, entry + JournalEntry.index);
+  }
+
+  #complete(entry: number, operation: JournaledOperation): Repair {
+    const { i32, i64 } = this.#view;
+    const index = Atomics.load(i32, entry + JournalEntry.index);
+    const quantity = Atomics.load(i32, entry + JournalEntry.quantity);
+    const stockBefore = Atomics.load(i32, entry + JournalEntry.stockBefore);
+    const counterBefore = Atomics.load(i64, entry / 2 + JournalEntry.counterBefore);
+    const stock = Atomics.load(i32, this.#view.stockSlot(index) + Field.stock);
+    const delta = operation === 'restock' ? quantity : -quantity;
+    if (stock !== stockBefore + delta) return { operation, sku: index, tookEffect: false };
+
+    // The stock was written; the counter follows it, so add it unless that happened too.
+    const counterSlot = this.#view.counterSlot(index, COUNTER_OF[operation]);
+    if (Atomics.load(i64, counterSlot) === counterBefore) {
+      Atomics.add(i64, counterSlot, BigInt(quantity));
+    }
+    return { operation, sku: index, tookEffect: true };
+  }
+
+  #entry(): number {
+    if (this.#mine !== undefined) return this.#mine;
+    const { i32 } = this.#view;
+    for (let i = 0; i < this.#entries; i++) {
+      const entry = this.#base + (i * JOURNAL_ENTRY_BYTES) / 4;
+      if (Atomics.compareExchange(i32, entry + JournalEntry.owner, 0, OWNER_ID) === 0) {
+        this.#mine = entry;
+        return entry;
+      }
+    }
+    // NOTE: with every entry taken, this thread's writes are not journaled, so its death in
+    // the middle of one cannot be repaired exactly.
+    this.#mine = -1;
+    return -1;
+  }
+
+  #find(owner: number): number {
+    for (let i = 0; i < this.#entries; i++) {
+      const entry = this.#base + (i * JOURNAL_ENTRY_BYTES) / 4;
+      if (Atomics.load(this.#view.i32, entry + JournalEntry.owner) === owner) return entry;
+    }
+    return -1;
+  }
+}

@@ -1,0 +1,164 @@
+import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { setTimeout as delay } from 'node:timers/promises';
+
+import { afterEach, describe, expect, it } from 'vitest';
+
+import {
+  EngineClosedError,
+  Inventory,
+  OperationInterruptedError,
+  StockEngine,
+  TimeoutError,
+} from '../dist/src/index.js';
+
+let engine: StockEngine | undefined;
+afterEach(async () => {
+  await engine?.close();
+  engine = undefined;
+});
+
+async function waitForThreads(target: StockEngine, count: number): Promise<number> {
+  for (let i = 0; i < 200 && target.liveThreads !== count; i++) await delay(25);
+  return target.liveThreads;
+}
+
+type Action = 'exit' | 'throw' | 'hang';
+type Point = 'before-write' | 'after-write';
+
+const K9: [Action, Point, number][] = [
+  ['exit', 'before-write', 70],
+  ['exit', 'after-write', 69],
+  ['throw', 'before-write', 70],
+  ['throw', 'after-write', 69],
+  ['hang', 'before-write', 70],
+  ['hang', 'after-write', 69],
+];
+
+describe('K9: a worker dies holding the mutex', () => {
+  it.each(K9)(
+    '%s %s leaves the stock at %i and conservation intact',
+    async (action, point, final) => {
+      const inventory = Inventory.create({ A: 100 }, { strategy: 'mutex' });
+      engine = new StockEngine(inventory, { threads: 4, faultInjection: true });
+      const recoveries: unknown[] = [];
+      const onRecovery = (event: unknown) => recoveries.push(event);
+      subscribe('stockroom:recovery', onRecovery);
+
+      const controller = new AbortController();
+      const fault = engine.injectFault('A', 1, { point, action, signal: controller.signal });
+      const outcome = fault.catch((error: unknown) => error);
+      // Wait until the faulty purchase holds the lock, then queue 30 purchases behind it.
+      for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
+      const purchases = Array.from({ length: 30 }, () => engine?.purchase('A', 1));
+      if (action === 'hang') controller.abort();
+
+      const error = await outcome;
+      const results = await Promise.all(purchases);
+      unsubscribe('stockroom:recovery', onRecovery);
+
+      expect(error).toBeInstanceOf(OperationInterruptedError);
+      expect((error as OperationInterruptedError).tookEffect).toBe(point === 'after-write');
+      expect(results.filter((result) => result?.ok)).toHaveLength(30);
+      expect(inventory.stock('A')).toBe(final);
+      expect(inventory.snapshot()[0]?.sold).toBe(100 - final);
+      expect(inventory.checkInvariants()).toEqual([]);
+      expect(inventory.lockState('A').locked).toBe(false);
+      if (action !== 'throw') {
+        expect(recoveries).toContainEqual(
+          expect.objectContaining({
+            operation: 'purchase',
+            tookEffect: point === 'after-write',
+            locksFreed: 1,
+          }),
+        );
+      }
+      expect(await waitForThreads(engine, 4)).toBe(4);
+    },
+  );
+});
+
+describe('engine aborts and timeouts', () => {
+  it('an aborted call that has not started changes nothing', async () => {
+    const inventory = Inventory.create({ A: 10 });
+    engine = new StockEngine(inventory, { threads: 1 });
+    const controller = new AbortController();
+    const call = engine.purchase('A', 1, { signal: controller.signal });
+    controller.abort(new Error('client went away'));
+    await expect(call).rejects.toMatchObject({ name: 'AbortError' });
+    await engine.purchase('A', 1);
+    expect(inventory.stock('A')).toBe(9);
+  });
+
+  it('a call already aborted is rejected at once', async () => {
+    engine = new StockEngine(Inventory.create({ A: 10 }), { threads: 1 });
+    await expect(engine.purchase('A', 1, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
+    expect(engine.stats.tasks).toBe(0);
+  });
+
+  it('a lock wait that times out rejects with TimeoutError and frees nothing', async () => {
+    const inventory = Inventory.create({ A: 10 }, { strategy: 'mutex' });
+    engine = new StockEngine(inventory, { threads: 2, faultInjection: true });
+    const controller = new AbortController();
+    const fault = engine
+      .injectFault('A', 1, { point: 'before-write', action: 'hang', signal: controller.signal })
+      .catch((error: unknown) => error);
+    for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
+    const owner = inventory.lockState('A').owner;
+
+    await expect(engine.purchase('A', 1, { timeoutMs: 50 })).rejects.toBeInstanceOf(TimeoutError);
+    // The timeout bounded the wait only: the lock is still held by the hanging purchase.
+    expect(inventory.lockState('A')).toMatchObject({ locked: true, owner });
+    controller.abort();
+    await fault;
+    expect(inventory.stock('A')).toBe(10);
+    expect(inventory.checkInvariants()).toEqual([]);
+  });
+});
+
+describe('engine close', () => {
+  it('with a deadline cancels calls that have not started', async () => {
+    const inventory = Inventory.create({ A: 10 }, { strategy: 'mutex' });
+    const closing = new StockEngine(inventory, { threads: 2, faultInjection: true });
+    const controller = new AbortController();
+    const fault = closing
+      .injectFault('A', 1, { point: 'before-write', action: 'hang', signal: controller.signal })
+      .catch((error: unknown) => error);
+    for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
+    // Two purchases in one batch: the first waits for the lock, the second never starts.
+    const waiting = [closing.purchase('A', 1), closing.purchase('A', 1)].map((call) =>
+      call.then(
+        (result) => result,
+        (error: unknown) => error,
+      ),
+    );
+    const closed = closing.close({ deadlineMs: 50 });
+    setTimeout(() => controller.abort(), 200);
+    await closed;
+    await fault;
+    const outcomes = await Promise.all(waiting);
+    expect(outcomes[0]).toEqual({ ok: true, remaining: 9 });
+    expect(outcomes[1]).toBeInstanceOf(EngineClosedError);
+    expect(inventory.stock('A')).toBe(9);
+    await expect(closing.purchase('A', 1)).rejects.toBeInstanceOf(EngineClosedError);
+  });
+
+  it('lets the process exit on its own afterwards', async () => {
+    const { execFile } = await import('node:child_process');
+    const { promisify } = await import('node:util');
+    const script = `
+      import { Inventory, StockEngine } from 'stockroom';
+      const engine = new StockEngine(Inventory.create({ A: 3 }), { threads: 2 });
+      await engine.purchase('A', 1);
+      await engine.close();
+      console.log('closed');
+    `;
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--input-type=module', '-e', script],
+      { timeout: 20_000 },
+    );
+    expect(stdout.trim()).toBe('closed');
+  });
+});
