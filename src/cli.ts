@@ -3,6 +3,9 @@ import { parseArgs } from 'node:util';
 
 import { STRATEGIES, type Strategy } from './layout.js';
 import { type RaceOptions, type RaceReport, race } from './race.js';
+import { parseMonthList } from './replay/reader.js';
+import { type ReplayReport, replay } from './replay/replay.js';
+import { formatReplayReport, progressBar } from './replay/report-format.js';
 import { runScenarios, type ScenarioResult } from './scenarios.js';
 import { formatTable } from './table-format.js';
 import { checkStrategy } from './validate.js';
@@ -13,6 +16,7 @@ Commands:
   demo        the scenarios, then a race on every strategy (what npm start runs)
   scenarios   the three verification scenarios, in one event loop and on threads
   race        many buyers of one SKU on worker threads released together
+  replay      replay a year of real orders (UCI Online Retail) across worker threads
 
 Options of race:
   --strategy NAME   atomic, mutex, unsafe or all (default all)
@@ -22,6 +26,15 @@ Options of race:
   --quantity Q      units per purchase (default 1)
   --latency MS      milliseconds between check and write (default 0.05)
   --unpadded        pack records instead of one cache line per SKU
+
+Options of replay (files may be given as arguments instead of --months):
+  --months LIST     months of the bundled data, as 2010-12,2011-01 (default: all 13)
+  --strategy NAME   atomic, mutex or unsafe (default atomic)
+  --threads N       worker threads (default 2)
+  --stock-ratio R   initial stock of each SKU = R x the units the replay orders (default 1)
+  --stock-file F    initial stock from sku,stock rows instead
+  --batch N         invoices per pool task (default 512)
+  --latency MS      milliseconds between each order's check and write (default 0)
 
 Options of scenarios and demo:
   --latency MS      each purchase's wait between check and write (default 100)
@@ -46,6 +59,10 @@ async function main(argv: string[]): Promise<void> {
       quantity: { type: 'string' },
       latency: { type: 'string' },
       unpadded: { type: 'boolean' },
+      months: { type: 'string' },
+      'stock-ratio': { type: 'string' },
+      'stock-file': { type: 'string' },
+      batch: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -55,7 +72,9 @@ async function main(argv: string[]): Promise<void> {
     process.stdout.write(USAGE);
     return;
   }
-  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (extra.length > 0 && command !== 'replay') {
+    throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  }
   const json = values.json === true;
 
   switch (command) {
@@ -69,17 +88,28 @@ async function main(argv: string[]): Promise<void> {
       printRaces(reports, json);
       return;
     }
+    case 'replay': {
+      const report = await runReplay(values, extra, json);
+      process.stdout.write(
+        json ? `${JSON.stringify(report, null, 2)}\n` : formatReplayReport(report),
+      );
+      if (!report.invariantsHeld) process.exitCode = 1;
+      return;
+    }
     case 'demo': {
       const latencyMs = numberOption('--latency', values.latency) ?? 100;
       const scenarios = await runScenarios(latencyMs);
       const races = await runRaces({});
+      const month = await runReplay({ months: '2010-12', 'stock-ratio': '0.5' }, [], json);
       if (json) {
-        process.stdout.write(`${JSON.stringify({ scenarios, races }, null, 2)}\n`);
+        process.stdout.write(`${JSON.stringify({ scenarios, races, replay: month }, null, 2)}\n`);
         return;
       }
       printScenarios(scenarios, false);
       process.stdout.write('\n');
       printRaces(races, false);
+      process.stdout.write('\n');
+      process.stdout.write(formatReplayReport(month));
       return;
     }
     default:
@@ -104,6 +134,41 @@ async function runRaces(
   const reports: RaceReport[] = [];
   for (const name of strategies) reports.push(await race({ ...options, strategy: name }));
   return reports;
+}
+
+async function runReplay(
+  values: Record<string, string | boolean | undefined>,
+  files: string[],
+  json: boolean,
+): Promise<ReplayReport> {
+  const months = typeof values.months === 'string' ? parseMonthList(values.months) : undefined;
+  if (months !== undefined && files.length > 0) {
+    throw new UsageError('give --months or file arguments, not both');
+  }
+  const stockFile = typeof values['stock-file'] === 'string' ? values['stock-file'] : undefined;
+  const stockRatio = numberOption('--stock-ratio', values['stock-ratio']);
+  if (stockFile !== undefined && stockRatio !== undefined) {
+    throw new UsageError('give --stock-ratio or --stock-file, not both');
+  }
+  const bar = progressBar(process.stderr);
+  try {
+    return await replay({
+      ...(files.length > 0 ? { files } : {}),
+      ...(months !== undefined ? { months } : {}),
+      strategy:
+        typeof values.strategy === 'string'
+          ? checkStrategy('--strategy', values.strategy)
+          : undefined,
+      threads: numberOption('--threads', values.threads),
+      stockRatio,
+      stockFile,
+      batchSize: numberOption('--batch', values.batch),
+      latencyMs: numberOption('--latency', values.latency),
+      onProgress: json ? undefined : bar.update,
+    });
+  } finally {
+    bar.done();
+  }
 }
 
 function numberOption(flag: string, value: unknown): number | undefined {

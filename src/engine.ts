@@ -20,6 +20,8 @@ import {
   PurchaseStatus,
   type RaceTask,
   type RaceTaskResult,
+  type ReplayBatchTask,
+  type ReplayTally,
   TIMED_OUT_CODE,
 } from './protocol.js';
 import { checkMilliseconds, checkOptions, checkQuantity, show } from './validate.js';
@@ -259,6 +261,15 @@ export class StockEngine {
         (outcome.tookEffect ? 'it took effect' : 'it did not take effect'),
       outcome.tookEffect,
     );
+  }
+
+  /** Applies one batch of encoded replay events in a pool thread; see {@link replay}. */
+  replayBatch(events: Int32Array, latencyMs: number): Promise<ReplayTally> {
+    if (this.#closed) return Promise.reject(new EngineClosedError());
+    this.#tasks++;
+    const task: ReplayBatchTask = { kind: 'replay', events, latencyMs };
+    // Moved, not copied: the caller never reads the batch again.
+    return this.#pool.run(task, { transferList: [events.buffer as ArrayBuffer] });
   }
 
   /** Pool threads running now; lower than {@link threads} while piscina replaces a dead one. */

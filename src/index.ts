@@ -43,7 +43,40 @@ export {
   type WriteOffResult,
 } from './inventory.js';
 export { MAX_QUANTITY, STRATEGIES, type Strategy } from './layout.js';
+export type { ReplayTally } from './protocol.js';
 export { type RaceOptions, type RaceReport, race } from './race.js';
+export {
+  listMonthFiles,
+  NON_PRODUCT_STOCK_CODES,
+  ReplayDataError,
+  type ReplayEvent,
+  type ReplayEventKind,
+  type ReplayLine,
+  ReplayReader,
+  type ReplayReaderOptions,
+  type ReplayStats,
+  resolveMonthFiles,
+} from './replay/reader.js';
+export {
+  type ReplayOptions,
+  type ReplayProgress,
+  type ReplayReport,
+  replay,
+} from './replay/replay.js';
+export {
+  replaySequential,
+  type SequentialResult,
+  SequentialStock,
+  type SkuFigures,
+} from './replay/sequential.js';
+export {
+  type DemandScan,
+  readStockFile,
+  type StockPlan,
+  scanDemand,
+  stockFromFile,
+  stockFromRatio,
+} from './replay/stock-policy.js';
 export {
   runScenarios,
   SCENARIOS,

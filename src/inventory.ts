@@ -84,7 +84,8 @@ export type OrderResult =
   | {
       ok: false;
       reason: 'insufficient-stock';
-      /** Index in the caller's `lines` of the first line of the SKU that fell short. */
+      /** Index in the caller's `lines` of the first line of the SKU that fell short. When
+       * several SKUs fall short, the one reported is the first in the table's SKU order. */
       line: number;
       sku: string;
       /** Units of that SKU over all lines of the order. */

@@ -84,4 +84,33 @@ export interface FaultTask {
   slots: SharedArrayBuffer;
 }
 
-export type Task = PurchaseBatchTask | RaceTask | FaultTask;
+/** Event kinds of a replay batch, as coded in `ReplayBatchTask.events`. */
+export const ReplayKind = { order: 0, return: 1, writeOff: 2 } as const;
+
+/**
+ * Consecutive replay events for one worker, flattened into one Int32Array: for each event its
+ * kind, its line count, then a record index and a quantity per line.
+ */
+export interface ReplayBatchTask {
+  kind: 'replay';
+  events: Int32Array;
+  latencyMs: number;
+}
+
+/** What a worker did with one replay batch, counted from its own results. */
+export interface ReplayTally {
+  ordersFulfilled: number;
+  ordersRejected: number;
+  linesFulfilled: number;
+  linesRejected: number;
+  unitsSold: number;
+  returnsApplied: number;
+  returnLinesRejected: number;
+  unitsReturned: number;
+  writeOffs: number;
+  unitsWrittenOff: number;
+  writeOffShortfall: number;
+  timeouts: number;
+}
+
+export type Task = PurchaseBatchTask | RaceTask | FaultTask | ReplayBatchTask;

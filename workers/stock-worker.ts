@@ -16,10 +16,12 @@ import {
   PurchaseStatus,
   type RaceTask,
   type RaceTaskResult,
+  type ReplayTally,
   shortCode,
   type Task,
   TIMED_OUT_CODE,
 } from '../src/protocol.js';
+import { runReplayBatch } from '../src/replay/apply.js';
 import { sleepSync } from '../src/sleep.js';
 
 const data = workerData as { buffer: SharedArrayBuffer; faultInjection: boolean };
@@ -29,7 +31,7 @@ const skus = inventory.skus;
 /** Runs one task from the engine. */
 export default function runTask(
   task: Task,
-): PurchaseBatchResult | RaceTaskResult | { tookEffect: boolean | null } {
+): PurchaseBatchResult | RaceTaskResult | ReplayTally | { tookEffect: boolean | null } {
   switch (task.kind) {
     case 'purchases':
       return runPurchases(task);
@@ -37,6 +39,8 @@ export default function runTask(
       return runRace(task);
     case 'fault':
       return runFault(task);
+    case 'replay':
+      return runReplayBatch(inventory, task);
   }
 }
 
