@@ -45,7 +45,11 @@ export function formatReplayReport(report: ReplayReport): string {
   const broken = report.violations
     .map((violation) => `  ${violation.sku}: ${violation.invariant}: ${violation.detail}\n`)
     .join('');
-  return header + formatTable(['figure', 'value'], rows) + broken;
+  const malformed = report.malformed
+    .slice(0, 5)
+    .map((row) => `  skipped ${row.file}:${row.line}: ${row.reason}\n`)
+    .join('');
+  return header + formatTable(['figure', 'value'], rows) + broken + malformed;
 }
 
 /**
