@@ -22,7 +22,6 @@ import {
   type RaceTaskResult,
   type ReplayBatchTask,
   type ReplayTally,
-  TIMED_OUT_CODE,
 } from './protocol.js';
 import { checkMilliseconds, checkOptions, checkQuantity, show } from './validate.js';
 
@@ -44,6 +43,8 @@ export interface EnginePurchaseOptions {
   /** Aborting rejects the call with an `AbortError` if it has not started; a purchase that
    * already started finishes and resolves. */
   signal?: AbortSignal;
+  /** Applies the purchase at most once per id; see `RequestOptions.requestId`. */
+  requestId?: string;
 }
 
 /** One purchase of a batch. */
@@ -62,6 +63,7 @@ export interface RecoveryEvent extends Repair {
 interface Pending {
   index: number;
   quantity: number;
+  requestId: string | null;
   deadline: number;
   resolve: (result: PurchaseResult) => void;
   reject: (error: unknown) => void;
@@ -159,6 +161,7 @@ export class StockEngine {
       const pending: Pending = {
         index,
         quantity,
+        requestId: settings.requestId,
         deadline: settings.deadline,
         resolve,
         reject,
@@ -380,6 +383,9 @@ export class StockEngine {
       quantities: Int32Array.from(batch, (pending) => pending.quantity),
       deadlines: Float64Array.from(batch, (pending) => pending.deadline),
       latencyMs,
+      requestIds: batch.some((pending) => pending.requestId !== null)
+        ? batch.map((pending) => pending.requestId)
+        : null,
       slots: slots.buffer,
     };
     this.#tasks++;
@@ -404,7 +410,16 @@ export class StockEngine {
       const status = Atomics.load(slots, at);
       const code = Atomics.load(slots, at + 1);
       if (status === PurchaseStatus.done) {
-        this.#settle(pending, () => settleCode(pending, code));
+        this.#settle(pending, () => pending.resolve(decodeCode(code)));
+      } else if (status === PurchaseStatus.timedOut) {
+        const error = new TimeoutError(
+          'purchase timed out waiting for the SKU lock; nothing changed',
+        );
+        this.#settle(pending, () => pending.reject(error));
+      } else if (status === PurchaseStatus.requestInProgress) {
+        this.#settle(pending, () => pending.resolve({ ok: false, reason: 'request-in-progress' }));
+      } else if (status === PurchaseStatus.requestLogFull) {
+        this.#settle(pending, () => pending.resolve({ ok: false, reason: 'request-log-full' }));
       } else if (status === PurchaseStatus.failed) {
         const failure = errors.get(i);
         const tookEffect = code === -1 ? null : code === 1;
@@ -477,6 +492,7 @@ export class StockEngine {
 }
 
 interface ResolvedOptions {
+  requestId: string | null;
   latencyMs: number;
   timeoutMs: number;
   deadline: number;
@@ -494,7 +510,12 @@ function resolveOptions(options: EnginePurchaseOptions | undefined): ResolvedOpt
     settings.timeoutMs ?? Number.POSITIVE_INFINITY,
     true,
   );
+  const requestId = settings.requestId ?? null;
+  if (requestId !== null && typeof requestId !== 'string') {
+    throw new TypeError(`options.requestId must be a string; received ${show(requestId)}`);
+  }
   return {
+    requestId,
     latencyMs: checkMilliseconds('options.latencyMs', settings.latencyMs ?? 0, false),
     timeoutMs,
     deadline: timeoutMs === Number.POSITIVE_INFINITY ? 0 : Date.now() + timeoutMs,
@@ -502,14 +523,7 @@ function resolveOptions(options: EnginePurchaseOptions | undefined): ResolvedOpt
   };
 }
 
-function settleCode(pending: Pending, code: number): void {
-  if (code >= 0) {
-    pending.resolve({ ok: true, remaining: code });
-  } else if (code === TIMED_OUT_CODE) {
-    pending.reject(
-      new TimeoutError('purchase timed out waiting for the SKU lock; nothing changed'),
-    );
-  } else {
-    pending.resolve({ ok: false, reason: 'insufficient-stock', available: -1 - code });
-  }
+function decodeCode(code: number): PurchaseResult {
+  if (code >= 0) return { ok: true, remaining: code };
+  return { ok: false, reason: 'insufficient-stock', available: -1 - code };
 }

@@ -8,25 +8,29 @@ import type {
   CallSettings,
   CombinedLine,
   CombinedOrderResult,
+  PurchaseResult as CorePurchaseResult,
   Discipline,
   FaultPoint,
-  PurchaseResult,
   RestockResult,
   WriteOffResult,
 } from './disciplines/types.js';
 import { UnsafeDiscipline } from './disciplines/unsafe.js';
 import { forceUnlock, ownerOf } from './futex.js';
 import { HoldTable, holdId, type SettleResult } from './holds.js';
+import { applyOnce, type OutcomeCodec, RequestKind, type RequestRejection } from './idempotency.js';
 import { Journal, type Repair } from './journal.js';
 import {
   CACHE_LINE_BYTES,
   Counter,
   DEFAULT_HOLD_CAPACITY,
   DEFAULT_MAX_HOLD_LINES,
+  DEFAULT_REQUEST_LOG_CAPACITY,
   Field,
   Header,
   type Strategy,
 } from './layout.js';
+import { RequestLog } from './request-log.js';
+import { holdCodec, orderCodec, purchaseCodec } from './request-outcomes.js';
 import { readTable, writeTable } from './table.js';
 import {
   checkMilliseconds,
@@ -37,9 +41,13 @@ import {
   show,
 } from './validate.js';
 
+export type { RequestRejection } from './idempotency.js';
+
+/** Outcome of a purchase: the stock left, or why nothing was sold. */
+export type PurchaseResult = CorePurchaseResult | RequestRejection;
+
 export type {
   FaultPoint,
-  PurchaseResult,
   RestockResult,
   WriteOffResult,
 } from './disciplines/types.js';
@@ -58,6 +66,9 @@ export interface InventoryOptions {
   holdCapacity?: number;
   /** Most SKUs one hold can carry (default 32). */
   maxHoldLines?: number;
+  /** Request ids the table remembers (default 1024; 0 turns request ids off). Each takes
+   * 192 bytes. */
+  requestLogCapacity?: number;
 }
 
 /** Per-call settings of the synchronous operations. */
@@ -72,6 +83,16 @@ export interface CallOptions {
   faultHook?: (point: FaultPoint) => void;
 }
 
+/** Per-call settings of operations that can be sent more than once. */
+export interface RequestOptions extends CallOptions {
+  /**
+   * An id (an order number, a payment id; 1 to 128 UTF-8 bytes) that makes the call apply at
+   * most once: the same id sent again, from any thread, returns the first outcome. An outcome
+   * that timed out is not kept, so a retry applies.
+   */
+  requestId?: string;
+}
+
 /** One line of an order. */
 export interface OrderLine {
   sku: string;
@@ -81,6 +102,7 @@ export interface OrderLine {
 /** Outcome of an order: all lines taken, or the first line whose SKU fell short. */
 export type OrderResult =
   | { ok: true }
+  | RequestRejection
   | {
       ok: false;
       reason: 'insufficient-stock';
@@ -95,7 +117,7 @@ export type OrderResult =
   | { ok: false; reason: 'timed-out' };
 
 /** Settings of a hold besides the per-call ones. */
-export interface HoldOptions extends CallOptions {
+export interface HoldOptions extends RequestOptions {
   /** Milliseconds after which the hold is released on its own; default never. */
   expiresInMs?: number;
 }
@@ -103,6 +125,7 @@ export interface HoldOptions extends CallOptions {
 /** Outcome of a hold: its id, or why no stock was taken. */
 export type HoldResult =
   | { ok: true; id: string; expiresAt: number | null }
+  | RequestRejection
   | Exclude<OrderResult, { ok: true }>
   | { ok: false; reason: 'no-free-hold-slot' };
 
@@ -148,6 +171,9 @@ export class Inventory {
   readonly #indexes: Map<string, number>;
   readonly #holds: HoldTable;
   readonly #journal: Journal;
+  readonly #requests: RequestLog | null;
+  readonly #orderCodec: ReturnType<typeof orderCodec>;
+  readonly #holdCodec: ReturnType<typeof holdCodec>;
 
   private constructor(buffer: SharedArrayBuffer) {
     const info = readTable(buffer);
@@ -160,6 +186,14 @@ export class Inventory {
     this.#journal = new Journal(this.#view, info.geometry);
     this.#discipline = createDiscipline(info.strategy, this.#view, this.#journal);
     this.#holds = new HoldTable(this.#view, info.geometry, this.#discipline, Header.holdCursor);
+    const { requestLogOffset, requestLogCapacity } = info.geometry;
+    this.#requests =
+      requestLogCapacity === 0
+        ? null
+        : new RequestLog(buffer, requestLogOffset, requestLogCapacity);
+    const indexOf = (sku: string) => this.indexOf(sku);
+    this.#orderCodec = orderCodec(info.names, indexOf);
+    this.#holdCodec = holdCodec(info.names, indexOf);
     this.barrier = new StartBarrier(this.#view.i32, Header.barrier);
   }
 
@@ -184,8 +218,19 @@ export class Inventory {
       settings.maxHoldLines ?? DEFAULT_MAX_HOLD_LINES,
       1,
     );
+    const requestLogCapacity = checkCount(
+      'options.requestLogCapacity',
+      settings.requestLogCapacity ?? DEFAULT_REQUEST_LOG_CAPACITY,
+      0,
+    );
     const { names, stocks } = checkInitialStock(initialStock);
-    const table = writeTable(names, stocks, { strategy, padded, holdCapacity, maxHoldLines });
+    const table = writeTable(names, stocks, {
+      strategy,
+      padded,
+      holdCapacity,
+      maxHoldLines,
+      requestLogCapacity,
+    });
     return new Inventory(table);
   }
 
@@ -211,10 +256,12 @@ export class Inventory {
   }
 
   /** Sells `quantity` units of `sku` if that many are in stock. */
-  purchase(sku: string, quantity: number, options?: CallOptions): PurchaseResult {
+  purchase(sku: string, quantity: number, options?: RequestOptions): PurchaseResult {
     const index = this.indexOf(sku);
     checkQuantity('quantity', quantity);
-    return this.#discipline.purchase(index, quantity, resolveCallSettings(options));
+    const settings = resolveCallSettings(options);
+    const apply = () => this.#discipline.purchase(index, quantity, settings);
+    return this.#once(options, 'purchase', purchaseCodec, apply);
   }
 
   /** Adds `quantity` units; throws `RangeError`, changing nothing, past 2^31-1 units. */
@@ -242,10 +289,11 @@ export class Inventory {
    * Sells every line or none. Lines of the same SKU are added up before the check, so
    * [A x3, A x3] against 5 units of A is rejected whole.
    */
-  order(lines: readonly OrderLine[], options?: CallOptions): OrderResult {
+  order(lines: readonly OrderLine[], options?: RequestOptions): OrderResult {
     const combined = this.#combine(lines);
-    const result = this.#discipline.order(combined, resolveCallSettings(options), 'sold');
-    return this.#orderResult(result);
+    const settings = resolveCallSettings(options);
+    const apply = () => this.#orderResult(this.#discipline.order(combined, settings, 'sold'));
+    return this.#once(options, 'order', this.#orderCodec, apply);
   }
 
   /**
@@ -255,6 +303,16 @@ export class Inventory {
   hold(lines: readonly OrderLine[], options?: HoldOptions): HoldResult {
     const combined = this.#combine(lines);
     const settings = resolveCallSettings(options);
+    return this.#once(options, 'hold', this.#holdCodec, () =>
+      this.#hold(combined, settings, options),
+    );
+  }
+
+  #hold(
+    combined: CombinedLine[],
+    settings: CallSettings,
+    options: HoldOptions | undefined,
+  ): Exclude<HoldResult, RequestRejection> {
     const expiresInMs = options?.expiresInMs;
     if (expiresInMs !== undefined) checkMilliseconds('options.expiresInMs', expiresInMs, false);
     if (combined.length > this.#holds.maxLines) {
@@ -269,7 +327,7 @@ export class Inventory {
     const taken = this.#discipline.order(combined, settings, 'held');
     if (!taken.ok) {
       this.#holds.abandon(claimed.slot, claimed.generation);
-      return this.#orderResult(taken) as HoldResult;
+      return this.#orderResult(taken) as Exclude<HoldResult, RequestRejection>;
     }
     const expiresAt = expiresInMs === undefined ? null : Date.now() + expiresInMs;
     this.#holds.publish(claimed.slot, claimed.generation, combined, expiresAt ?? 0);
@@ -319,7 +377,7 @@ export class Inventory {
    * back the write its journal shows in progress, then frees every SKU lock it held. Call it
    * only once that thread has exited; the engine does this for its own pool threads.
    */
-  recoverThread(owner: number): Repair & { locksFreed: number } {
+  recoverThread(owner: number): Repair & { locksFreed: number; requestsReleased: number } {
     checkQuantity('owner', owner);
     const repair = this.#journal.repair(owner, true);
     let locksFreed = 0;
@@ -327,7 +385,18 @@ export class Inventory {
       if (forceUnlock(this.#view.i32, this.#view.stockSlot(index) + Field.lock, owner))
         locksFreed++;
     }
-    return { ...repair, locksFreed };
+    // A thread runs one operation at a time, so its claimed request, if any, is the one the
+    // journal repaired. A purchase that took effect keeps its outcome; any other claim is
+    // released, and a retry applies it again.
+    const outcomeOf = () =>
+      repair.operation === 'purchase' && repair.tookEffect && repair.stockAfter !== null
+        ? [
+            RequestKind.purchase,
+            ...(purchaseCodec.encode({ ok: true, remaining: repair.stockAfter }) ?? []),
+          ]
+        : null;
+    const requestsReleased = this.#requests?.recoverOwner(owner, outcomeOf) ?? 0;
+    return { ...repair, locksFreed, requestsReleased };
   }
 
   /** Stock and counters of every SKU. Each SKU's figures are read one after another, so a
@@ -385,7 +454,20 @@ export class Inventory {
     };
   }
 
-  #orderResult(result: CombinedOrderResult): OrderResult {
+  /** Applies `apply` once per `options.requestId`, or simply applies it without an id. */
+  #once<R>(
+    options: RequestOptions | undefined,
+    kind: RequestKind,
+    codec: OutcomeCodec<R>,
+    apply: () => R,
+  ): R | RequestRejection {
+    const requestId = options?.requestId;
+    if (requestId === undefined) return apply();
+    if (this.#requests === null) return { ok: false, reason: 'request-log-full' };
+    return applyOnce(this.#requests, requestId, kind, codec, apply);
+  }
+
+  #orderResult(result: CombinedOrderResult): Exclude<OrderResult, RequestRejection> {
     if (result.ok || result.reason === 'timed-out') return result;
     const { short, available } = result;
     return {

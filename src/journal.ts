@@ -16,6 +16,8 @@ export interface Repair {
   sku: number | null;
   /** Whether the interrupted write took effect (it was then completed) or not (nothing to undo). */
   tookEffect: boolean | null;
+  /** The SKU's stock after the write, when it took effect. */
+  stockAfter: number | null;
 }
 
 type JournaledOperation = Exclude<keyof typeof JournalOperation, 'idle'>;
@@ -84,10 +86,10 @@ export class Journal {
    */
   repair(owner: number, release: boolean): Repair {
     const entry = this.#find(owner);
-    if (entry < 0) return { operation: null, sku: null, tookEffect: null };
+    if (entry < 0) return { operation: null, sku: null, tookEffect: null, stockAfter: null };
     const { i32 } = this.#view;
     const name = NAME_OF[Atomics.load(i32, entry + JournalEntry.operation)];
-    let repair: Repair = { operation: null, sku: null, tookEffect: null };
+    let repair: Repair = { operation: null, sku: null, tookEffect: null, stockAfter: null };
     if (name !== undefined) repair = this.#complete(entry, name);
     Atomics.store(i32, entry + JournalEntry.operation, 0);
     if (release) Atomics.store(i32, entry + JournalEntry.owner, 0);
@@ -109,14 +111,16 @@ export class Journal {
     const counterBefore = Atomics.load(i64, entry / 2 + JournalEntry.counterBefore);
     const stock = Atomics.load(i32, this.#view.stockSlot(index) + Field.stock);
     const delta = operation === 'restock' ? quantity : -quantity;
-    if (stock !== stockBefore + delta) return { operation, sku: index, tookEffect: false };
+    if (stock !== stockBefore + delta) {
+      return { operation, sku: index, tookEffect: false, stockAfter: null };
+    }
 
     // The stock was written; the counter follows it, so add it unless that happened too.
     const counterSlot = this.#view.counterSlot(index, COUNTER_OF[operation]);
     if (Atomics.load(i64, counterSlot) === counterBefore) {
       Atomics.add(i64, counterSlot, BigInt(quantity));
     }
-    return { operation, sku: index, tookEffect: true };
+    return { operation, sku: index, tookEffect: true, stockAfter: stock };
   }
 
   #entry(): number {

@@ -28,6 +28,7 @@
  *             +12 quantity      Int32  units the write moves
  *             +16 stockBefore   Int32  the SKU's stock read under its lock, before the write
  *             +24 counterBefore BigInt64  the counter the write adds to, before it
+ * then      request log (see RequestLog in request-log.ts): outcomes of requests sent with an id
  * then      name index: Int32 byte offset of each name in the name bytes, plus one end offset
  * then      name bytes: the SKU names, UTF-8, back to back
  * ```
@@ -72,6 +73,8 @@ export const Header = {
   holdCursor: 15,
   journalOffset: 16,
   journalEntries: 17,
+  requestLogOffset: 18,
+  requestLogCapacity: 19,
 } as const;
 
 /** Int32 slot offsets inside a journal entry. */
@@ -120,6 +123,9 @@ export const HoldState = {
   expired: 6,
 } as const;
 
+/** Default number of request ids a table remembers. */
+export const DEFAULT_REQUEST_LOG_CAPACITY = 1024;
+
 /** Default number of hold slots in a table. */
 export const DEFAULT_HOLD_CAPACITY = 1024;
 /** Default maximum of lines per hold, after lines of the same SKU are combined. */
@@ -155,6 +161,8 @@ export interface TableGeometry {
   holdSlotBytes: number;
   journalOffset: number;
   journalEntries: number;
+  requestLogOffset: number;
+  requestLogCapacity: number;
   nameIndexOffset: number;
   nameBytesOffset: number;
   nameBytesLength: number;
@@ -167,17 +175,24 @@ export interface GeometryInput {
   padded: boolean;
   holdCapacity: number;
   maxHoldLines: number;
+  requestLogCapacity: number;
+  /** Bytes of the request log for that capacity (RequestLog.bytesFor), 0 for none. */
+  requestLogBytes: number;
   nameBytesLength: number;
 }
 
 /** Computes where each region of a table starts. */
 export function tableGeometry(input: GeometryInput): TableGeometry {
-  const { skuCount, padded, holdCapacity, maxHoldLines, nameBytesLength } = input;
+  const { skuCount, padded, holdCapacity, maxHoldLines, requestLogCapacity } = input;
+  const { requestLogBytes, nameBytesLength } = input;
   const recordBytes = padded ? CACHE_LINE_BYTES : PACKED_RECORD_BYTES;
   const holdsOffset = HEADER_BYTES + skuCount * recordBytes;
   const holdSlotBytes = holdSlotSize(maxHoldLines);
   const journalOffset = holdsOffset + holdCapacity * holdSlotBytes;
-  const nameIndexOffset = journalOffset + JOURNAL_ENTRIES * JOURNAL_ENTRY_BYTES;
+  // On a 64-byte boundary, so that each request-log entry has cache lines of its own.
+  const requestLogOffset =
+    Math.ceil((journalOffset + JOURNAL_ENTRIES * JOURNAL_ENTRY_BYTES) / 64) * 64;
+  const nameIndexOffset = requestLogOffset + requestLogBytes;
   const nameBytesOffset = nameIndexOffset + (skuCount + 1) * 4;
   // Round up to 8 bytes so that the buffer length stays a multiple of BigInt64's size.
   const totalBytes = Math.ceil((nameBytesOffset + nameBytesLength) / 8) * 8;
@@ -190,6 +205,8 @@ export function tableGeometry(input: GeometryInput): TableGeometry {
     holdSlotBytes,
     journalOffset,
     journalEntries: JOURNAL_ENTRIES,
+    requestLogOffset,
+    requestLogCapacity,
     nameIndexOffset,
     nameBytesOffset,
     nameBytesLength,

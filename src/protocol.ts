@@ -6,10 +6,8 @@
  * which purchases ran.
  */
 
-/** Result code of a purchase in a batch: >= 0 is the stock left after it. */
-export const TIMED_OUT_CODE = -2_147_483_648;
-
-/** Encodes a rejected purchase's available stock as a negative code: 0 available is -1. */
+/** Result code of a purchase with status `done`: >= 0 is the stock left after it, below 0 a
+ * rejection, coded as here: 0 available is -1. */
 export function shortCode(available: number): number {
   return -1 - available;
 }
@@ -30,6 +28,12 @@ export const PurchaseStatus = {
   cancelled: 3,
   /** It threw; the code word is 1 if it took effect, 0 if not, -1 if unknown. */
   failed: 4,
+  /** It waited for its SKU's lock past its deadline and changed nothing. */
+  timedOut: 5,
+  /** Its request id is being applied by another call that did not finish in time. */
+  requestInProgress: 6,
+  /** Its request id could not be recorded: the table's request log is full. */
+  requestLogFull: 7,
 } as const;
 
 /** Bytes of the status buffer for `count` purchases. */
@@ -45,6 +49,8 @@ export interface PurchaseBatchTask {
   /** `Date.now()` after which a purchase's lock wait gives up; 0 for none. */
   deadlines: Float64Array;
   latencyMs: number;
+  /** Request id of each purchase, or `null` for none; `null` when no purchase has one. */
+  requestIds: (string | null)[] | null;
   slots: SharedArrayBuffer;
 }
 

@@ -13,6 +13,7 @@ import {
   type TableGeometry,
   tableGeometry,
 } from './layout.js';
+import { MAX_REQUEST_LOG_CAPACITY, RequestLog } from './request-log.js';
 import { show } from './validate.js';
 
 /** What a table's header and name region say about it. */
@@ -28,6 +29,7 @@ export interface TableSettings {
   padded: boolean;
   holdCapacity: number;
   maxHoldLines: number;
+  requestLogCapacity: number;
 }
 
 /** Writes a new table for `names` with `stocks` into a fresh `SharedArrayBuffer`. */
@@ -36,13 +38,15 @@ export function writeTable(
   stocks: readonly number[],
   settings: TableSettings,
 ): SharedArrayBuffer {
-  const { strategy, padded, holdCapacity, maxHoldLines } = settings;
+  const { strategy, padded, holdCapacity, maxHoldLines, requestLogCapacity } = settings;
   const nameBytesLength = names.reduce((sum, bytes) => sum + bytes.length, 0);
   const geometry = tableGeometry({
     skuCount: names.length,
     padded,
     holdCapacity,
     maxHoldLines,
+    requestLogCapacity,
+    requestLogBytes: requestLogBytes(requestLogCapacity),
     nameBytesLength,
   });
   const buffer = new SharedArrayBuffer(geometry.totalBytes);
@@ -62,6 +66,8 @@ export function writeTable(
   i32[Header.maxHoldLines] = maxHoldLines;
   i32[Header.journalOffset] = geometry.journalOffset;
   i32[Header.journalEntries] = geometry.journalEntries;
+  i32[Header.requestLogOffset] = geometry.requestLogOffset;
+  i32[Header.requestLogCapacity] = requestLogCapacity;
 
   const nameIndex = new Int32Array(buffer, geometry.nameIndexOffset, names.length + 1);
   const nameBytes = new Uint8Array(buffer, geometry.nameBytesOffset, nameBytesLength);
@@ -128,6 +134,8 @@ function readBody(buffer: SharedArrayBuffer, header: Int32Array): TableInfo {
     padded: recordBytes === CACHE_LINE_BYTES,
     holdCapacity: field('holdCapacity'),
     maxHoldLines: field('maxHoldLines'),
+    requestLogCapacity: field('requestLogCapacity'),
+    requestLogBytes: requestLogBytes(field('requestLogCapacity')),
     nameBytesLength,
   });
   const sane =
@@ -140,6 +148,8 @@ function readBody(buffer: SharedArrayBuffer, header: Int32Array): TableInfo {
     expected.holdsOffset === field('holdsOffset') &&
     expected.journalOffset === field('journalOffset') &&
     expected.journalEntries === field('journalEntries') &&
+    expected.requestLogOffset === field('requestLogOffset') &&
+    expected.requestLogCapacity >= 0 &&
     expected.nameIndexOffset === field('nameIndexOffset') &&
     expected.nameBytesOffset === field('nameBytesOffset');
   if (!sane || strategy === undefined) {
@@ -166,4 +176,8 @@ function readNames(
     names.push(decoder.decode(bytes.subarray(start, end)));
   }
   return names;
+}
+
+function requestLogBytes(capacity: number): number {
+  return capacity > 0 && capacity <= MAX_REQUEST_LOG_CAPACITY ? RequestLog.bytesFor(capacity) : 0;
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { Inventory, type Strategy } from '../dist/src/index.js';
-import { actorPool, runActors, total } from './helpers/actors.js';
+import { actorPool, runActors, type StepTally, total } from './helpers/actors.js';
 
 const SAFE: Strategy[] = ['atomic', 'mutex'];
 const pool = actorPool(10);
@@ -35,15 +35,15 @@ describe.each(SAFE)('%s strategy under real threads', (strategy) => {
     const inventory = Inventory.create({ A: 10 }, { strategy });
     const flag = new SharedArrayBuffer(4);
     const buyer = [{ op: 'purchase' as const, sku: 'A', quantity: 1, repeat: 25 }];
-    const sampler = runActors(pool, inventory, [
-      ...Array.from({ length: 8 }, () => buyer),
-      [{ op: 'sample', sku: 'A', flag }],
-    ]);
-    // The buyers finish on their own; the sampler runs until the flag is set after them.
-    const done = setInterval(() => {
-      if (inventory.stock('A') === 0) Atomics.store(new Int32Array(flag), 0, 1);
-    }, 5);
-    const tallies = await sampler.finally(() => clearInterval(done));
+    const runs = [
+      ...Array.from({ length: 8 }, () => pool.run({ buffer: inventory.buffer, script: buyer })),
+      pool.run({ buffer: inventory.buffer, script: [{ op: 'sample', sku: 'A', flag }] }),
+    ] as Promise<StepTally[]>[];
+    await inventory.barrier.release(9);
+    // The sampler reads the stock for as long as the buyers run, then until the flag is set.
+    const buyerTallies = await Promise.all(runs.slice(0, 8));
+    Atomics.store(new Int32Array(flag), 0, 1);
+    const tallies = [...buyerTallies, await (runs[8] as Promise<StepTally[]>)];
     const buyers = tallies.slice(0, 8);
     expect(total(buyers, 'successes')).toBe(10);
     expect(total(buyers, 'rejections')).toBe(190);

@@ -19,10 +19,15 @@ import {
   type ReplayTally,
   shortCode,
   type Task,
-  TIMED_OUT_CODE,
 } from '../src/protocol.js';
 import { runReplayBatch } from '../src/replay/apply.js';
 import { sleepSync } from '../src/sleep.js';
+
+const STATUS_OF_REASON = {
+  'timed-out': PurchaseStatus.timedOut,
+  'request-in-progress': PurchaseStatus.requestInProgress,
+  'request-log-full': PurchaseStatus.requestLogFull,
+} as const;
 
 const data = workerData as { buffer: SharedArrayBuffer; faultInjection: boolean };
 const inventory = Inventory.attach(data.buffer);
@@ -65,13 +70,18 @@ function runPurchases(task: PurchaseBatchTask): PurchaseBatchResult {
         {
           latencyMs: task.latencyMs,
           timeoutMs,
+          requestId: task.requestIds?.[i] ?? undefined,
         },
       );
-      let code: number;
-      if (result.ok) code = result.remaining;
-      else code = result.reason === 'timed-out' ? TIMED_OUT_CODE : shortCode(result.available);
-      Atomics.store(slots, at + 1, code);
-      Atomics.store(slots, at, PurchaseStatus.done);
+      if (result.ok) {
+        Atomics.store(slots, at + 1, result.remaining);
+        Atomics.store(slots, at, PurchaseStatus.done);
+      } else if (result.reason === 'insufficient-stock') {
+        Atomics.store(slots, at + 1, shortCode(result.available));
+        Atomics.store(slots, at, PurchaseStatus.done);
+      } else {
+        Atomics.store(slots, at, STATUS_OF_REASON[result.reason]);
+      }
     } catch (error) {
       const tookEffect = error instanceof OperationInterruptedError ? error.tookEffect : false;
       Atomics.store(slots, at + 1, tookEffect === null ? -1 : Number(tookEffect));
@@ -102,10 +112,10 @@ function runRace(task: RaceTask): RaceTaskResult {
       tally.successes++;
       tally.unitsSold += task.quantity;
       tally.lowestRemaining = Math.min(tally.lowestRemaining, result.remaining);
-    } else if (result.reason === 'timed-out') {
-      tally.timeouts++;
-    } else {
+    } else if (result.reason === 'insufficient-stock') {
       tally.rejections++;
+    } else {
+      tally.timeouts++;
     }
   }
   return tally;

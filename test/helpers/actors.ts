@@ -4,13 +4,22 @@ import type { Inventory } from '../../dist/src/index.js';
 
 /** One step of an actor's script, run by test/fixtures/actor-worker.mjs. */
 export type Step =
-  | { op: 'purchase'; sku: string; quantity: number; repeat?: number; latencyMs?: number }
+  | {
+      op: 'purchase';
+      sku: string;
+      quantity: number;
+      repeat?: number;
+      latencyMs?: number;
+      /** Repeat i sends the request id `${requestIdPrefix}-${i}`. */
+      requestIdPrefix?: string;
+    }
   | { op: 'restock'; sku: string; quantity: number; repeat?: number; latencyMs?: number }
   | {
       op: 'order';
       lines: { sku: string; quantity: number }[];
       repeat?: number;
       latencyMs?: number;
+      requestIdPrefix?: string;
     }
   | { op: 'hold'; lines: { sku: string; quantity: number }[]; repeat?: number; latencyMs?: number }
   | { op: 'commit' | 'release'; id: string; repeat?: number }
