@@ -17,6 +17,9 @@ import type {
  * that the swap replaces, so no update can oversell or wrap, whatever other threads do.
  * Counters are added after the swap, so they lag the stock by a moment; they agree again at
  * every quiet point.
+ *
+ * NOTE: a thread terminated between its swap and its counter update leaves the counter short,
+ * and nothing records which; only the `mutex` discipline journals its writes for repair.
  */
 export class AtomicDiscipline implements Discipline {
   readonly #view: TableView;

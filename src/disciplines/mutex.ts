@@ -106,7 +106,11 @@ export class MutexDiscipline implements Discipline {
     }
   }
 
-  /** Locks every SKU of the order (see #lockAll), then checks all lines, then writes all. */
+  /**
+   * Locks every SKU of the order (see #lockAll), then checks all lines, then writes all.
+   * NOTE: order writes are not journaled, so a thread terminated between them leaves the order
+   * partly applied; the engine terminates a thread only for an injected fault, in a purchase.
+   */
   order(
     lines: readonly CombinedLine[],
     settings: CallSettings,
