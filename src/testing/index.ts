@@ -1,7 +1,8 @@
 /**
- * stockroom/testing: tools for testing shared-memory code on real worker threads. Operation
- * histories recorded in shared memory, and a linearizability checker with models of a shared
- * counter and of the stockroom inventory.
+ * stockroom/testing: tools for testing shared-memory code on real worker threads. A stress
+ * runner in the manner of jcstress (actors released together, outcomes tallied and graded),
+ * operation histories recorded in shared memory, and a linearizability checker with models of
+ * a shared counter and of the stockroom inventory.
  */
 
 export {
@@ -37,3 +38,26 @@ export {
   type Model,
   type StepResult,
 } from './linearizability.js';
+export {
+  type Actor,
+  type ActorContext,
+  assertNoForbidden,
+  assertStress,
+  createRandom,
+  deriveSeed,
+  formatTally,
+  GRADES,
+  type Grade,
+  type Grader,
+  type GradeTable,
+  type OutcomeCount,
+  type RoundInfo,
+  type SetupContext,
+  type StopReason,
+  StressAssertionError,
+  StressError,
+  type StressModule,
+  type StressOptions,
+  type StressResult,
+  stress,
+} from './stress.js';
