@@ -16,6 +16,7 @@ import {
   BatchSlot,
   batchSlotsBytes,
   type FaultAction,
+  type FaultOutcome,
   type PurchaseBatchResult,
   PurchaseStatus,
   type RaceTask,
@@ -179,6 +180,8 @@ export class StockEngine {
   /**
    * Buys every request in pool threads, split into one task per thread. Results come back in
    * the order of `requests`. Each purchase stands alone: this is not an all-or-nothing order.
+   * If some fail (a timeout, a dead thread), rejects with an `AggregateError` whose `results`
+   * holds every purchase's settled outcome, in order.
    */
   async purchaseBatch(
     requests: readonly PurchaseRequest[],
@@ -196,8 +199,19 @@ export class StockEngine {
       checkQuantity(`requests[${i}].quantity`, request.quantity);
     });
     // Every call below joins the same gathering, so the batch travels as one task per thread.
-    return Promise.all(
+    const settled = await Promise.allSettled(
       requests.map((request) => this.purchase(request.sku, request.quantity, options)),
+    );
+    const errors = settled.flatMap((outcome) =>
+      outcome.status === 'rejected' ? [outcome.reason] : [],
+    );
+    if (errors.length === 0) {
+      return settled.map((outcome) => (outcome as PromiseFulfilledResult<PurchaseResult>).value);
+    }
+    // The other purchases ran: their outcomes travel with the error rather than being lost.
+    throw Object.assign(
+      new AggregateError(errors, `${errors.length} of ${requests.length} purchases failed`),
+      { results: settled },
     );
   }
 
@@ -246,7 +260,7 @@ export class StockEngine {
       action: fault.action,
       slots,
     };
-    let outcome: { tookEffect: boolean | null };
+    let outcome: FaultOutcome;
     try {
       outcome = await this.#pool.run(task, { signal: fault.signal ?? null });
     } catch (error) {
@@ -257,6 +271,12 @@ export class StockEngine {
           (repair?.tookEffect ? 'it took effect' : 'it did not take effect'),
         repair?.tookEffect ?? false,
         { cause: error },
+      );
+    }
+    if (!outcome.fired) {
+      throw new Error(
+        `the injected fault did not fire: the purchase of ${sku} was rejected ` +
+          `(${outcome.reason ?? 'unknown reason'}) before any write; nothing changed`,
       );
     }
     throw new OperationInterruptedError(

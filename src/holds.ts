@@ -185,9 +185,11 @@ export class HoldTable {
   ): boolean {
     const lines = this.#readLines(slot);
     const at = this.#stateAt(slot);
-    if (action === 'commit') {
-      this.#discipline.commitHeld(lines);
-    } else if (!this.#discipline.releaseHeld(lines, settings)) {
+    const moved =
+      action === 'commit'
+        ? this.#discipline.commitHeld(lines, settings)
+        : this.#discipline.releaseHeld(lines, settings);
+    if (!moved) {
       Atomics.store(this.#view.i32, at, word(generation, HoldState.held));
       return false;
     }

@@ -148,6 +148,9 @@ export interface InvariantViolation {
   detail: string;
 }
 
+/** Longest expiry of a hold: 10 years in milliseconds. */
+const MAX_HOLD_MS = 315_360_000_000;
+
 const DEFAULT_CALL: CallSettings = { latencyMs: 0, timeoutMs: Number.POSITIVE_INFINITY };
 
 /**
@@ -314,7 +317,14 @@ export class Inventory {
     options: HoldOptions | undefined,
   ): Exclude<HoldResult, RequestRejection> {
     const expiresInMs = options?.expiresInMs;
-    if (expiresInMs !== undefined) checkMilliseconds('options.expiresInMs', expiresInMs, false);
+    if (expiresInMs !== undefined) {
+      checkMilliseconds('options.expiresInMs', expiresInMs, false);
+      if (expiresInMs > MAX_HOLD_MS) {
+        throw new RangeError(
+          `options.expiresInMs must be at most ${MAX_HOLD_MS} (10 years); received ${expiresInMs}`,
+        );
+      }
+    }
     if (combined.length > this.#holds.maxLines) {
       throw new RangeError(
         `a hold can carry at most ${this.#holds.maxLines} SKUs (options.maxHoldLines of the ` +
@@ -329,7 +339,8 @@ export class Inventory {
       this.#holds.abandon(claimed.slot, claimed.generation);
       return this.#orderResult(taken) as Exclude<HoldResult, RequestRejection>;
     }
-    const expiresAt = expiresInMs === undefined ? null : Date.now() + expiresInMs;
+    // Whole milliseconds, because the expiry is stored as a 64-bit integer.
+    const expiresAt = expiresInMs === undefined ? null : Date.now() + Math.ceil(expiresInMs);
     this.#holds.publish(claimed.slot, claimed.generation, combined, expiresAt ?? 0);
     return { ok: true, id: holdId(claimed.slot, claimed.generation), expiresAt };
   }

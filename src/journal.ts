@@ -3,6 +3,7 @@ import { OWNER_ID } from './futex.js';
 import {
   Counter,
   Field,
+  Header,
   JOURNAL_ENTRY_BYTES,
   JournalEntry,
   JournalOperation,
@@ -19,6 +20,9 @@ export interface Repair {
   /** The SKU's stock after the write, when it took effect. */
   stockAfter: number | null;
 }
+
+/** This thread's journal entry in each table it has written to, by the table's id. */
+const claimedEntries = new Map<number, number>();
 
 type JournaledOperation = Exclude<keyof typeof JournalOperation, 'idle'>;
 
@@ -44,13 +48,13 @@ export class Journal {
   readonly #view: TableView;
   readonly #base: number;
   readonly #entries: number;
-  /** This thread's entry (Int32 index), claimed on first use; -1 when none was free. */
-  #mine: number | undefined;
+  readonly #tableId: number;
 
   constructor(view: TableView, geometry: TableGeometry) {
     this.#view = view;
     this.#base = geometry.journalOffset / 4;
     this.#entries = geometry.journalEntries;
+    this.#tableId = Atomics.load(view.i32, Header.tableId);
   }
 
   /** Records that this thread is about to apply `operation` to record `index`. Returns the
@@ -123,19 +127,26 @@ export class Journal {
     return { operation, sku: index, tookEffect: true, stockAfter: stock };
   }
 
+  /**
+   * This thread's entry (Int32 index), claimed on first use and shared by every handle this
+   * thread opens on the same table; -1 when none is free.
+   */
   #entry(): number {
-    if (this.#mine !== undefined) return this.#mine;
+    const cached = claimedEntries.get(this.#tableId);
     const { i32 } = this.#view;
+    if (cached !== undefined && Atomics.load(i32, cached + JournalEntry.owner) === OWNER_ID) {
+      return cached;
+    }
     for (let i = 0; i < this.#entries; i++) {
       const entry = this.#base + (i * JOURNAL_ENTRY_BYTES) / 4;
       if (Atomics.compareExchange(i32, entry + JournalEntry.owner, 0, OWNER_ID) === 0) {
-        this.#mine = entry;
+        claimedEntries.set(this.#tableId, entry);
         return entry;
       }
     }
     // NOTE: with every entry taken, this thread's writes are not journaled, so its death in
-    // the middle of one cannot be repaired exactly.
-    this.#mine = -1;
+    // the middle of one cannot be repaired exactly. Entries of threads that exited are freed
+    // only by recoverThread, which the engine calls for its own pool threads.
     return -1;
   }
 

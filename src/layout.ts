@@ -75,6 +75,8 @@ export const Header = {
   journalEntries: 17,
   requestLogOffset: 18,
   requestLogCapacity: 19,
+  /** A random number drawn when the table is created, to recognise it across handles. */
+  tableId: 20,
 } as const;
 
 /** Int32 slot offsets inside a journal entry. */

@@ -90,6 +90,15 @@ export interface FaultTask {
   slots: SharedArrayBuffer;
 }
 
+/** How a fault task ended when its thread survived it. */
+export interface FaultOutcome {
+  /** Whether the fault hook ran: it runs only inside a write, so not for a rejected purchase. */
+  fired: boolean;
+  tookEffect: boolean | null;
+  /** Why the purchase was rejected, when it did not fire. */
+  reason: string | null;
+}
+
 /** Event kinds of a replay batch, as coded in `ReplayBatchTask.events`. */
 export const ReplayKind = { order: 0, return: 1, writeOff: 2 } as const;
 

@@ -1,3 +1,5 @@
+import { randomInt } from 'node:crypto';
+
 import { InvalidTableError } from './errors.js';
 import {
   CACHE_LINE_BYTES,
@@ -68,6 +70,7 @@ export function writeTable(
   i32[Header.journalEntries] = geometry.journalEntries;
   i32[Header.requestLogOffset] = geometry.requestLogOffset;
   i32[Header.requestLogCapacity] = requestLogCapacity;
+  i32[Header.tableId] = randomInt(-(2 ** 31), 2 ** 31 - 1);
 
   const nameIndex = new Int32Array(buffer, geometry.nameIndexOffset, names.length + 1);
   const nameBytes = new Uint8Array(buffer, geometry.nameBytesOffset, nameBytesLength);

@@ -77,7 +77,58 @@ describe('K9: a worker dies holding the mutex', () => {
   );
 });
 
+describe('fault injection and the journal', () => {
+  it('a fault on a rejected purchase does not fire and says so', async () => {
+    const inventory = Inventory.create({ A: 0 }, { strategy: 'mutex' });
+    engine = new StockEngine(inventory, { threads: 1, faultInjection: true });
+    await expect(
+      engine.injectFault('A', 1, { point: 'after-write', action: 'exit' }),
+    ).rejects.toThrow(/did not fire: the purchase of A was rejected \(insufficient-stock\)/);
+    expect(engine.liveThreads).toBe(1);
+  });
+
+  it('handles opened many times in one thread share one journal entry', async () => {
+    const inventory = Inventory.create({ A: 100 }, { strategy: 'mutex' });
+    // More handles than the journal has entries: each would have claimed its own before.
+    for (let i = 0; i < 300; i++) Inventory.attach(inventory.buffer).restock('A', 1);
+    engine = new StockEngine(inventory, { threads: 2, faultInjection: true });
+    const error = await engine
+      .injectFault('A', 1, { point: 'after-write', action: 'exit' })
+      .catch((caught: unknown) => caught);
+    expect((error as OperationInterruptedError).tookEffect).toBe(true);
+    expect(inventory.stock('A')).toBe(399);
+    expect(inventory.checkInvariants()).toEqual([]);
+  });
+});
+
 describe('engine aborts and timeouts', () => {
+  it('a batch with a failed purchase still reports the others', async () => {
+    const inventory = Inventory.create({ A: 10, B: 10 }, { strategy: 'mutex' });
+    // Three threads: one hangs in the fault, one waits for A's lock, one buys B.
+    engine = new StockEngine(inventory, { threads: 3, faultInjection: true });
+    const controller = new AbortController();
+    const fault = engine
+      .injectFault('A', 1, { point: 'before-write', action: 'hang', signal: controller.signal })
+      .catch((caught: unknown) => caught);
+    for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
+    const error = await engine
+      .purchaseBatch(
+        [
+          { sku: 'A', quantity: 1 },
+          { sku: 'B', quantity: 1 },
+        ],
+        { timeoutMs: 100 },
+      )
+      .catch((caught: unknown) => caught);
+    controller.abort();
+    await fault;
+    expect(error).toBeInstanceOf(AggregateError);
+    const { results } = error as { results: PromiseSettledResult<unknown>[] };
+    expect(results[0]?.status).toBe('rejected');
+    expect(results[1]).toEqual({ status: 'fulfilled', value: { ok: true, remaining: 9 } });
+    expect(inventory.stock('B')).toBe(9);
+  });
+
   it('an aborted call that has not started changes nothing', async () => {
     const inventory = Inventory.create({ A: 10 });
     engine = new StockEngine(inventory, { threads: 1 });

@@ -129,3 +129,43 @@ describe.each(['atomic', 'mutex'] as Strategy[])('%s holds across threads', (str
     expect(inventory.checkInvariants()).toEqual([]);
   });
 });
+
+describe.each(STRATEGIES)('%s holds at the limits', (strategy) => {
+  it('count held units against the Int32 maximum of a restock', () => {
+    const inventory = Inventory.create({ A: 10 }, { strategy });
+    const id = holdId(inventory, 10);
+    // Releasing the 10 held units must still fit, so a restock of 2^31-1 is refused.
+    expect(() => inventory.restock('A', 2_147_483_647)).toThrow(/plus 10 held/);
+    expect(inventory.restock('A', 2_147_483_637)).toEqual({ ok: true, stock: 2_147_483_637 });
+    expect(inventory.releaseHold(id)).toEqual({ ok: true });
+    expect(inventory.stock('A')).toBe(2_147_483_647);
+    expect(inventory.checkInvariants()).toEqual([]);
+  });
+
+  it('round a fractional expiry up and refuse one past 10 years', () => {
+    const inventory = Inventory.create({ A: 10 }, { strategy });
+    const result = inventory.hold(lines(4), { expiresInMs: 0.5 });
+    expect(result).toMatchObject({ ok: true });
+    expect(() => inventory.hold(lines(1), { expiresInMs: 9.3e18 })).toThrow(/at most/);
+    expect(inventory.liveHolds()).toBe(1);
+    expect(inventory.releaseExpiredHolds(Date.now() + 10)).toBe(1);
+    expect(inventory.stock('A')).toBe(10);
+    expect(inventory.checkInvariants()).toEqual([]);
+  });
+});
+
+describe('mutex hold commits on the main thread', () => {
+  it('time out rather than commit without the lock', async () => {
+    const { tryLock, unlock } = await import('../dist/src/futex.js');
+    const inventory = Inventory.create({ A: 5 }, { strategy: 'mutex' });
+    const id = holdId(inventory, 2);
+    const words = new Int32Array(inventory.buffer);
+    const lockAt = 128 / 4 + 1; // the first record's lock word, after the 128-byte header
+    expect(tryLock(words, lockAt)).toBe(true);
+    expect(inventory.commitHold(id, { timeoutMs: 1 })).toEqual({ ok: false, reason: 'timed-out' });
+    expect(inventory.snapshot()[0]).toMatchObject({ held: 2, sold: 0 });
+    unlock(words, lockAt);
+    expect(inventory.commitHold(id)).toEqual({ ok: true });
+    expect(inventory.checkInvariants()).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@ import { OWNER_ID } from '../src/futex.js';
 import { Inventory } from '../src/inventory.js';
 import {
   BatchSlot,
+  type FaultOutcome,
   type FaultTask,
   type PurchaseBatchResult,
   type PurchaseBatchTask,
@@ -36,7 +37,7 @@ const skus = inventory.skus;
 /** Runs one task from the engine. */
 export default function runTask(
   task: Task,
-): PurchaseBatchResult | RaceTaskResult | ReplayTally | { tookEffect: boolean | null } {
+): PurchaseBatchResult | RaceTaskResult | ReplayTally | FaultOutcome {
   switch (task.kind) {
     case 'purchases':
       return runPurchases(task);
@@ -126,13 +127,14 @@ function runRace(task: RaceTask): RaceTaskResult {
  * until the engine aborts the task (which terminates the thread). Returns whether the purchase
  * took effect when it threw; the other two never return.
  */
-function runFault(task: FaultTask): { tookEffect: boolean | null } {
+function runFault(task: FaultTask): FaultOutcome {
   if (!data.faultInjection) {
     throw new Error('fault injection is off; create the StockEngine with faultInjection: true');
   }
   Atomics.store(new Int32Array(task.slots), BatchSlot.owner, OWNER_ID);
+  let result: ReturnType<typeof inventory.purchase>;
   try {
-    inventory.purchase(skus[task.index] as string, task.quantity, {
+    result = inventory.purchase(skus[task.index] as string, task.quantity, {
       faultHook: (point) => {
         if (point !== task.point) return;
         // Hold the lock a moment first, so that other purchases queue up behind it.
@@ -143,8 +145,11 @@ function runFault(task: FaultTask): { tookEffect: boolean | null } {
       },
     });
   } catch (error) {
-    if (error instanceof OperationInterruptedError) return { tookEffect: error.tookEffect };
+    if (error instanceof OperationInterruptedError) {
+      return { fired: true, tookEffect: error.tookEffect, reason: null };
+    }
     throw error;
   }
-  return { tookEffect: true };
+  // The hook runs only inside a write: a rejected purchase writes nothing, so it never fired.
+  return { fired: false, tookEffect: result.ok, reason: result.ok ? null : result.reason };
 }

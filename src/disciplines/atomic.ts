@@ -1,6 +1,6 @@
-import { Counter, Field, MAX_QUANTITY } from '../layout.js';
+import { Counter, Field } from '../layout.js';
 import { sleepSync } from '../sleep.js';
-import { overflowError, type TableView } from './table-view.js';
+import { overflowError, type TableView, wouldOverflow } from './table-view.js';
 import type {
   CallSettings,
   CombinedLine,
@@ -42,7 +42,10 @@ export class AtomicDiscipline implements Discipline {
     const slot = this.#view.stockSlot(index) + Field.stock;
     for (;;) {
       const stock = Atomics.load(i32, slot);
-      if (stock > MAX_QUANTITY - quantity) throw overflowError(stock, quantity);
+      // NOTE: a hold between its swap and its held update is briefly in neither figure, so a
+      // restock in that instant can leave too little room for the hold's release.
+      const held = this.#view.held(index);
+      if (wouldOverflow(stock, held, quantity)) throw overflowError(stock, held, quantity);
       sleepSync(settings.latencyMs);
       if (Atomics.compareExchange(i32, slot, stock, stock + quantity) === stock) {
         this.#view.addToCounter(index, Counter.restocked, quantity);
@@ -98,8 +101,9 @@ export class AtomicDiscipline implements Discipline {
     return true;
   }
 
-  commitHeld(lines: readonly CombinedLine[]): void {
+  commitHeld(lines: readonly CombinedLine[]): boolean {
     for (const line of lines) this.#view.commitHeldUnits(line.index, line.quantity);
+    return true;
   }
 
   /**

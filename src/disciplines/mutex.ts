@@ -1,9 +1,9 @@
 import { OperationInterruptedError } from '../errors.js';
 import { lock, OWNER_ID, unlock } from '../futex.js';
 import type { Journal } from '../journal.js';
-import { Counter, Field, MAX_QUANTITY } from '../layout.js';
+import { Counter, Field } from '../layout.js';
 import { sleepSync } from '../sleep.js';
-import { overflowError, type TableView } from './table-view.js';
+import { overflowError, type TableView, wouldOverflow } from './table-view.js';
 import type {
   CallSettings,
   CombinedLine,
@@ -47,7 +47,9 @@ export class MutexDiscipline implements Discipline {
 
   restock(index: number, quantity: number, settings: CallSettings): RestockResult {
     return this.#underLock(index, settings, (stock): RestockResult => {
-      if (stock > MAX_QUANTITY - quantity) throw overflowError(stock, quantity);
+      // Exact under the lock: holds of this SKU change `held` only while holding it too.
+      const held = this.#view.held(index);
+      if (wouldOverflow(stock, held, quantity)) throw overflowError(stock, held, quantity);
       this.#write(index, 'restock', quantity, stock, stock + quantity, settings);
       return { ok: true, stock: stock + quantity };
     });
@@ -153,12 +155,14 @@ export class MutexDiscipline implements Discipline {
     }
   }
 
-  commitHeld(lines: readonly CombinedLine[]): void {
+  commitHeld(lines: readonly CombinedLine[], settings: CallSettings): boolean {
     // Under the locks although the stock does not change: under `mutex`, sold counters change
     // only while their SKU is locked, which lets the journal tell whether a write finished.
-    const locked = this.#lockAll(lines, Number.POSITIVE_INFINITY);
+    const locked = this.#lockAll(lines, settings.timeoutMs);
     try {
+      if (locked < lines.length) return false;
       for (const line of lines) this.#view.commitHeldUnits(line.index, line.quantity);
+      return true;
     } finally {
       this.#unlockFirst(lines, locked);
     }

@@ -33,6 +33,11 @@ export class TableView {
     this.addToCounter(index, Counter.sold, quantity);
   }
 
+  /** Units of record `index` held by live holds. */
+  held(index: number): number {
+    return Atomics.load(this.i32, this.stockSlot(index) + Field.held);
+  }
+
   /** Counts units just taken from the stock: as sold, or as held by a hold. */
   recordTaken(index: number, quantity: number, into: 'sold' | 'held'): void {
     if (into === 'sold') this.addToCounter(index, Counter.sold, quantity);
@@ -40,10 +45,19 @@ export class TableView {
   }
 }
 
-/** Throws the error for a restock that would take a SKU's stock past the Int32 maximum. */
-export function overflowError(stock: number, quantity: number): RangeError {
+/**
+ * Whether adding `quantity` to a SKU with `stock` units in stock and `held` units held would
+ * pass the Int32 maximum. Held units count because a release puts them back into the stock.
+ */
+export function wouldOverflow(stock: number, held: number, quantity: number): boolean {
+  return stock + held > MAX_QUANTITY - quantity;
+}
+
+/** Builds the error for a restock that would take a SKU's stock past the Int32 maximum. */
+export function overflowError(stock: number, held: number, quantity: number): RangeError {
+  const heldNote = held > 0 ? ` (plus ${held} held)` : '';
   return new RangeError(
-    `restock of ${quantity} would take the stock from ${stock} past the maximum of ` +
+    `restock of ${quantity} would take the stock from ${stock}${heldNote} past the maximum of ` +
       `${MAX_QUANTITY}; nothing was changed`,
   );
 }

@@ -50,7 +50,8 @@ export type FaultPoint = 'before-write' | 'after-write';
  */
 export interface Discipline {
   purchase(index: number, quantity: number, settings: CallSettings): PurchaseResult;
-  /** Throws `RangeError`, changing nothing, when the stock would pass the Int32 maximum. */
+  /** Throws `RangeError`, changing nothing, when the stock plus the held units would pass the
+   * Int32 maximum (a release puts held units back). */
   restock(index: number, quantity: number, settings: CallSettings): RestockResult;
   writeOff(index: number, quantity: number, settings: CallSettings): WriteOffResult;
   /** Takes every line or none into `into`. `lines` are sorted by record index. */
@@ -61,6 +62,7 @@ export interface Discipline {
   ): CombinedOrderResult;
   /** Moves held units back to the stock. Returns `false`, changing nothing, on a lock timeout. */
   releaseHeld(lines: readonly CombinedLine[], settings: CallSettings): boolean;
-  /** Counts held units as sold; the stock does not change. */
-  commitHeld(lines: readonly CombinedLine[]): void;
+  /** Counts held units as sold; the stock does not change. Returns `false`, changing
+   * nothing, on a lock timeout. */
+  commitHeld(lines: readonly CombinedLine[], settings: CallSettings): boolean;
 }

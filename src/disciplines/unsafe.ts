@@ -1,6 +1,6 @@
-import { Counter, Field, MAX_QUANTITY } from '../layout.js';
+import { Counter, Field } from '../layout.js';
 import { sleepSync } from '../sleep.js';
-import { overflowError, type TableView } from './table-view.js';
+import { overflowError, type TableView, wouldOverflow } from './table-view.js';
 import type {
   CallSettings,
   CombinedLine,
@@ -41,7 +41,8 @@ export class UnsafeDiscipline implements Discipline {
     const { i32, i64 } = this.#view;
     const slot = this.#view.stockSlot(index) + Field.stock;
     const stock = i32[slot] as number;
-    if (stock > MAX_QUANTITY - quantity) throw overflowError(stock, quantity);
+    const held = i32[slot - Field.stock + Field.held] as number;
+    if (wouldOverflow(stock, held, quantity)) throw overflowError(stock, held, quantity);
     sleepSync(settings.latencyMs);
     i32[slot] = (i32[slot] as number) + quantity;
     const restocked = this.#view.counterSlot(index, Counter.restocked);
@@ -96,7 +97,7 @@ export class UnsafeDiscipline implements Discipline {
     return true;
   }
 
-  commitHeld(lines: readonly CombinedLine[]): void {
+  commitHeld(lines: readonly CombinedLine[]): boolean {
     const { i32, i64 } = this.#view;
     for (const line of lines) {
       const slot = this.#view.stockSlot(line.index);
@@ -104,5 +105,6 @@ export class UnsafeDiscipline implements Discipline {
       const sold = this.#view.counterSlot(line.index, Counter.sold);
       i64[sold] = (i64[sold] as bigint) + BigInt(line.quantity);
     }
+    return true;
   }
 }
