@@ -54,7 +54,7 @@ export interface PurchaseRequest {
   quantity: number;
 }
 
-/** What the engine published on the `stockroom:recovery` diagnostics channel. */
+/** Event the engine publishes on the `stockroom:recovery` diagnostics channel. */
 export interface RecoveryEvent extends Repair {
   /** `threadId + 1` of the pool thread that died. */
   owner: number;
@@ -70,7 +70,7 @@ interface Pending {
   reject: (error: unknown) => void;
   /** Set once the call has settled or was cancelled before it was sent. */
   done: boolean;
-  /** Where the purchase's status word lives once the call has been sent to a worker. */
+  /** Status buffer and word index of the purchase, once the call was sent to a worker. */
   slots?: Int32Array;
   at?: number;
   cleanUp?: () => void;
@@ -179,7 +179,7 @@ export class StockEngine {
 
   /**
    * Buys every request in pool threads, split into one task per thread. Results come back in
-   * the order of `requests`. Each purchase stands alone: this is not an all-or-nothing order.
+   * the order of `requests`. Each purchase is independent: this is not an all-or-nothing order.
    * If some fail (a timeout, a dead thread), rejects with an `AggregateError` whose `results`
    * holds every purchase's settled outcome, in order.
    */

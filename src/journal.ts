@@ -10,7 +10,7 @@ import {
   type TableGeometry,
 } from './layout.js';
 
-/** What recovery found of a dead thread's interrupted write. */
+/** Result of repairing a dead thread's interrupted write. */
 export interface Repair {
   /** The operation the thread was in the middle of, or `null` if it was in none. */
   operation: 'purchase' | 'restock' | 'writeOff' | null;
@@ -98,13 +98,6 @@ export class Journal {
     Atomics.store(i32, entry + JournalEntry.operation, 0);
     if (release) Atomics.store(i32, entry + JournalEntry.owner, 0);
     return repair;
-  }
-
-  /** Record index that `owner`'s journal says it is writing, or -1. */
-  pendingIndex(owner: number): number {
-    const entry = this.#find(owner);
-    if (entry < 0 || Atomics.load(this.#view.i32, entry + JournalEntry.operation) === 0) return -1;
-    return Atomics.load(this.#view.i32, entry + JournalEntry.index);
   }
 
   #complete(entry: number, operation: JournaledOperation): Repair {
