@@ -308,7 +308,7 @@ export class StockEngine {
   /**
    * Rejects new calls, lets the calls in flight finish, then ends the pool threads. With
    * `deadlineMs`, calls that have not started by then are cancelled and reject with
-   * `AbortError`; a purchase that has started always finishes.
+   * `EngineClosedError`; a purchase that has started always finishes.
    */
   async close(options?: { deadlineMs?: number }): Promise<void> {
     const deadlineMs = checkMilliseconds(
