@@ -1,4 +1,5 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -165,6 +166,31 @@ describe('engine aborts and timeouts', () => {
     await fault;
     expect(inventory.stock('A')).toBe(10);
     expect(inventory.checkInvariants()).toEqual([]);
+  });
+});
+
+describe('main thread under lock contention', () => {
+  it('keeps its event loop running while a lock it wants is held', async () => {
+    const inventory = Inventory.create({ A: 100 }, { strategy: 'mutex' });
+    engine = new StockEngine(inventory, { threads: 3, faultInjection: true });
+    const controller = new AbortController();
+    const fault = engine
+      .injectFault('A', 1, { point: 'before-write', action: 'hang', signal: controller.signal })
+      .catch((caught: unknown) => caught);
+    for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
+
+    const histogram = monitorEventLoopDelay({ resolution: 5 });
+    histogram.enable();
+    // Workers contend for the held lock on behalf of the main thread; 400 ms later it is freed.
+    const purchases = Array.from({ length: 20 }, () => engine?.purchase('A', 1));
+    setTimeout(() => controller.abort(), 400);
+    const results = await Promise.all(purchases);
+    histogram.disable();
+    await fault;
+
+    expect(results.every((result) => result?.ok)).toBe(true);
+    // Blocking on the lock would have stalled the loop for the whole 400 ms.
+    expect(histogram.max / 1e6).toBeLessThan(200);
   });
 });
 
