@@ -12,12 +12,20 @@ export interface AcquireOptions {
 /** Gives the lock back. Calling it a second time throws. */
 export type Release = () => void;
 
+/** A waiter with a signal or a timeout, which may give up before its turn. */
 interface Waiter {
   /** False once the waiter gave up (aborted or timed out); the queue then skips it. */
   active: boolean;
-  grant: (release: Release) => void;
+  /** Called with the lock already handed over to this waiter. */
+  grant: () => void;
   fail: (error: Error) => void;
 }
+
+/**
+ * A queued call: a plain function for calls without options, which cannot give up and so need
+ * none of a {@link Waiter}'s bookkeeping, or a waiter. Either is called once the lock is its.
+ */
+type QueueEntry = (() => void) | Waiter;
 
 /**
  * A first-in, first-out lock for async code in one thread, the counterpart of Python's
@@ -27,7 +35,7 @@ interface Waiter {
  */
 export class AsyncLock {
   #locked = false;
-  #waiters: Waiter[] = [];
+  #queue: QueueEntry[] = [];
   #head = 0;
 
   /** Whether some caller holds the lock. */
@@ -38,8 +46,9 @@ export class AsyncLock {
   /** Number of callers waiting for the lock. */
   get waiting(): number {
     let count = 0;
-    for (let i = this.#head; i < this.#waiters.length; i++) {
-      if (this.#waiters[i]?.active) count++;
+    for (let i = this.#head; i < this.#queue.length; i++) {
+      const entry = this.#queue[i];
+      if (typeof entry === 'function' || entry?.active) count++;
     }
     return count;
   }
@@ -56,42 +65,82 @@ export class AsyncLock {
    * `AbortError` or a `TimeoutError` if the wait ends first; such a call never holds the lock.
    */
   acquire(options?: AcquireOptions): Promise<Release> {
+    if (options !== undefined) {
+      return this.#wait(options).then(() => this.#releaser());
+    }
     if (!this.#locked) {
-      if (options?.signal?.aborted) return Promise.reject(abortError(options.signal));
       this.#locked = true;
       return Promise.resolve(this.#releaser());
     }
-    return this.#enqueue(options);
+    return new Promise((resolve) => {
+      this.#queue.push(() => resolve(this.#releaser()));
+    });
   }
 
   /**
    * Runs `task` while holding the lock and releases it afterwards, also when `task` throws or
    * rejects. An error inside `task` rejects only this call; the lock passes to the next waiter.
    */
-  async runExclusive<T>(task: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
-    const release = this.#locked ? await this.#enqueue(options) : this.#takeFree(options);
-    // The signal may fire between the hand-over and this line: pass the lock on, run nothing.
-    if (options?.signal?.aborted) {
-      release();
-      throw abortError(options.signal);
+  runExclusive<T>(task: () => T | PromiseLike<T>, options?: AcquireOptions): Promise<T> {
+    if (options !== undefined) return this.#wait(options).then(() => this.#runHeld(task));
+    if (!this.#locked) {
+      this.#locked = true;
+      return this.#runHeld(task);
     }
+    return new Promise<void>((resolve) => {
+      this.#queue.push(resolve);
+    }).then(() => this.#runHeld(task));
+  }
+
+  /** Runs `task` with the lock held by this call and releases it when `task` settles. */
+  #runHeld<T>(task: () => T | PromiseLike<T>): Promise<T> {
+    let result: T | PromiseLike<T>;
     try {
-      return await task();
-    } finally {
-      release();
+      result = task();
+    } catch (error) {
+      this.#handOver();
+      return Promise.reject(error);
     }
+    if (!isPromiseLike(result)) {
+      this.#handOver();
+      return Promise.resolve(result);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        this.#handOver();
+        return value;
+      },
+      (error: unknown) => {
+        this.#handOver();
+        throw error;
+      },
+    );
   }
 
-  #takeFree(options: AcquireOptions | undefined): Release {
-    if (options?.signal?.aborted) throw abortError(options.signal);
-    this.#locked = true;
-    return this.#releaser();
-  }
-
-  #enqueue(options: AcquireOptions | undefined): Promise<Release> {
+  /**
+   * Resolves once the lock is this call's, honouring `options`. Rejects, holding nothing, if
+   * the signal aborts or the timeout passes first, including a signal that fires after the
+   * hand-over but before the caller runs: the lock then passes on.
+   */
+  #wait(options: AcquireOptions): Promise<void> {
     const { signal, timeoutMs } = checkAcquireOptions(options);
     if (signal?.aborted) return Promise.reject(abortError(signal));
-    return new Promise<Release>((resolve, reject) => {
+    const waited = this.#locked ? this.#enqueue(signal, timeoutMs) : this.#take();
+    if (signal === undefined) return waited;
+    return waited.then(() => {
+      if (!signal.aborted) return;
+      this.#handOver();
+      throw abortError(signal);
+    });
+  }
+
+  #take(): Promise<void> {
+    this.#locked = true;
+    return Promise.resolve();
+  }
+
+  #enqueue(signal: AbortSignal | undefined, timeoutMs: number | undefined): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
       const leave = (error: Error) => {
         waiter.active = false;
@@ -104,22 +153,16 @@ export class AsyncLock {
       };
       const waiter: Waiter = {
         active: true,
-        grant: (release) => {
+        grant: () => {
           cleanUp();
-          // A signal that fired after the grant but before this runs: pass the lock on.
-          if (signal?.aborted) {
-            release();
-            reject(abortError(signal));
-          } else {
-            resolve(release);
-          }
+          resolve();
         },
         fail: (error) => {
           cleanUp();
           reject(error);
         },
       };
-      this.#waiters.push(waiter);
+      this.#queue.push(waiter);
       signal?.addEventListener('abort', onAbort, { once: true });
       if (timeoutMs !== undefined && timeoutMs !== Number.POSITIVE_INFINITY) {
         timer = setTimeout(
@@ -139,13 +182,19 @@ export class AsyncLock {
     };
   }
 
+  /** Passes the lock to the oldest waiter still waiting, or frees it. */
   #handOver(): void {
-    while (this.#head < this.#waiters.length) {
-      const next = this.#waiters[this.#head++] as Waiter;
+    while (this.#head < this.#queue.length) {
+      const next = this.#queue[this.#head++] as QueueEntry;
+      if (typeof next === 'function') {
+        this.#compact();
+        next();
+        return;
+      }
       if (next.active) {
         next.active = false;
         this.#compact();
-        next.grant(this.#releaser());
+        next.grant();
         return;
       }
     }
@@ -155,18 +204,26 @@ export class AsyncLock {
 
   /** Drops the consumed front of the queue once it is long enough to be worth copying. */
   #compact(): void {
-    if (this.#head === this.#waiters.length) {
-      this.#waiters = [];
+    if (this.#head === this.#queue.length) {
+      this.#queue = [];
       this.#head = 0;
-    } else if (this.#head > 1024 && this.#head * 2 > this.#waiters.length) {
+    } else if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
       // Waiters hold no index into the queue, so moving them is safe.
-      this.#waiters = this.#waiters.slice(this.#head);
+      this.#queue = this.#queue.slice(this.#head);
       this.#head = 0;
     }
   }
 }
 
-function checkAcquireOptions(options: AcquireOptions | undefined): AcquireOptions {
+function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<T>).then === 'function'
+  );
+}
+
+function checkAcquireOptions(options: AcquireOptions): AcquireOptions {
   const settings = checkOptions<AcquireOptions>('options', options);
   if (settings.signal !== undefined && !(settings.signal instanceof AbortSignal)) {
     throw new TypeError('options.signal must be an AbortSignal');

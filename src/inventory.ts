@@ -267,6 +267,14 @@ export class Inventory {
     return this.#once(options, 'purchase', purchaseCodec, apply);
   }
 
+  /**
+   * Buys by record index with settings already resolved, skipping every check.
+   * @internal For the engine's pool threads, whose caller validated the call already.
+   */
+  purchaseUnchecked(index: number, quantity: number, settings: CallSettings): CorePurchaseResult {
+    return this.#discipline.purchase(index, quantity, settings);
+  }
+
   /** Adds `quantity` units; throws `RangeError`, changing nothing, past 2^31-1 units. */
   restock(sku: string, quantity: number, options?: CallOptions): RestockResult {
     const index = this.indexOf(sku);

@@ -68,19 +68,22 @@ export class Journal {
     const entry = this.#entry();
     if (entry < 0) return entry;
     const { i32, i64 } = this.#view;
-    Atomics.store(i32, entry + JournalEntry.index, index);
-    Atomics.store(i32, entry + JournalEntry.quantity, quantity);
-    Atomics.store(i32, entry + JournalEntry.stockBefore, stockBefore);
-    const counter = Atomics.load(i64, this.#view.counterSlot(index, COUNTER_OF[operation]));
-    Atomics.store(i64, entry / 2 + JournalEntry.counterBefore, counter);
-    // Stored last: recovery trusts the fields above only once the operation is set.
-    Atomics.store(i32, entry + JournalEntry.operation, JournalOperation[operation]);
+    // Plain stores are enough: only this thread reads the entry while it lives, and recovery
+    // reads it after the thread has exited. The operation is stored last all the same.
+    i32[entry + JournalEntry.index] = index;
+    i32[entry + JournalEntry.quantity] = quantity;
+    i32[entry + JournalEntry.stockBefore] = stockBefore;
+    // Under `mutex` the counter changes only under the SKU's lock, which this thread holds.
+    i64[entry / 2 + JournalEntry.counterBefore] = i64[
+      this.#view.counterSlot(index, COUNTER_OF[operation])
+    ] as bigint;
+    i32[entry + JournalEntry.operation] = JournalOperation[operation];
     return entry;
   }
 
   /** Marks the write recorded by {@link begin} as finished. */
   end(entry: number): void {
-    if (entry >= 0) Atomics.store(this.#view.i32, entry + JournalEntry.operation, 0);
+    if (entry >= 0) this.#view.i32[entry + JournalEntry.operation] = 0;
   }
 
   /**

@@ -51,7 +51,7 @@ export function writeTable(
     requestLogBytes: requestLogBytes(requestLogCapacity),
     nameBytesLength,
   });
-  const buffer = new SharedArrayBuffer(geometry.totalBytes);
+  const buffer = pageAlignedBuffer(geometry.totalBytes);
   const i32 = new Int32Array(buffer);
 
   i32[Header.magic] = MAGIC;
@@ -123,7 +123,9 @@ function readBody(buffer: SharedArrayBuffer, header: Int32Array): TableInfo {
   const field = (name: keyof typeof Header) => Atomics.load(header, Header[name]);
   const strategy = STRATEGIES[field('strategy')];
   const totalBytes = field('totalBytes');
-  if (totalBytes !== buffer.byteLength) {
+  // A table's buffer is rounded up to whole 64 KiB pages (see pageAlignedBuffer).
+  const maxBytes = Math.ceil(totalBytes / WASM_PAGE_BYTES) * WASM_PAGE_BYTES;
+  if (buffer.byteLength < totalBytes || buffer.byteLength > maxBytes) {
     throw new InvalidTableError(
       `table is truncated or padded: its header records ${totalBytes} bytes but the buffer ` +
         `has ${buffer.byteLength}`,
@@ -184,3 +186,31 @@ function readNames(
 function requestLogBytes(capacity: number): number {
   return capacity > 0 && capacity <= MAX_REQUEST_LOG_CAPACITY ? RequestLog.bytesFor(capacity) : 0;
 }
+
+const WASM_PAGE_BYTES = 65_536;
+
+/**
+ * Allocates a zeroed SharedArrayBuffer of at least `bytes` bytes that starts on a page
+ * boundary. A plain `new SharedArrayBuffer` has no alignment promise beyond 8 bytes in Node.js,
+ * so a 64-byte record could straddle two cache lines; the memory of a shared
+ * `WebAssembly.Memory` starts on a page, which makes each padded record one cache line.
+ */
+function pageAlignedBuffer(bytes: number): SharedArrayBuffer {
+  const pages = Math.max(1, Math.ceil(bytes / WASM_PAGE_BYTES));
+  const memory = new SharedWasmMemory({ initial: pages, maximum: pages, shared: true });
+  return memory.buffer;
+}
+
+// The compiler's lib set here has no WebAssembly types, so the one constructor used is typed
+// by hand.
+const SharedWasmMemory = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (descriptor: {
+        initial: number;
+        maximum: number;
+        shared: true;
+      }) => { buffer: SharedArrayBuffer };
+    };
+  }
+).WebAssembly.Memory;

@@ -104,6 +104,37 @@ describe('AsyncLock', () => {
     expect(lock.locked).toBe(false);
   });
 
+  it('keeps first-in, first-out order across every kind of waiter', async () => {
+    const lock = new AsyncLock();
+    const release = await lock.acquire();
+    const order: string[] = [];
+    const calls = [
+      lock.runExclusive(() => order.push('sync task')),
+      lock.acquire().then((next) => {
+        order.push('acquire');
+        next();
+      }),
+      lock.runExclusive(() => order.push('with options'), { timeoutMs: 10_000 }),
+      lock.runExclusive(async () => order.push('async task')),
+    ];
+    expect(lock.waiting).toBe(4);
+    release();
+    await Promise.all(calls);
+    expect(order).toEqual(['sync task', 'acquire', 'with options', 'async task']);
+    expect(lock.locked).toBe(false);
+  });
+
+  it('a synchronous task that throws rejects and frees the lock', async () => {
+    const lock = new AsyncLock();
+    await expect(
+      lock.runExclusive(() => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
+    expect(lock.locked).toBe(false);
+    await expect(lock.runExclusive(() => 7)).resolves.toBe(7);
+  });
+
   it('throws when a release function is called twice', async () => {
     const lock = new AsyncLock();
     const release = await lock.acquire();

@@ -196,14 +196,25 @@ describe('Inventory.create', () => {
   });
 
   it('gives each SKU a 64-byte line, or packs records when asked', () => {
-    // Eight SKUs, so the 8-byte saving per record adds up to whole 64-byte lines.
-    const stock = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`sku-${i}`, i]));
+    const stock = Object.fromEntries(Array.from({ length: 8 }, (_, i) => [`sku-${i}`, 100 + i]));
     const padded = Inventory.create(stock);
     const packed = Inventory.create(stock, { padded: false });
     expect(padded.padded).toBe(true);
     expect(packed.padded).toBe(false);
-    expect(padded.buffer.byteLength - packed.buffer.byteLength).toBe(8 * (64 - 56));
+    // Records follow the 128-byte header; each starts with its stock.
+    const stockAt = (table: Inventory, recordBytes: number, index: number) =>
+      new Int32Array(table.buffer)[(128 + index * recordBytes) / 4];
+    for (let i = 0; i < 8; i++) {
+      expect(stockAt(padded, 64, i)).toBe(100 + i);
+      expect(stockAt(packed, 56, i)).toBe(100 + i);
+    }
     expect(Inventory.attach(packed.buffer).snapshot()).toEqual(packed.snapshot());
+  });
+
+  it('starts the buffer on a page, so padded records never straddle cache lines', () => {
+    const table = Inventory.create({ a: 1 });
+    // A shared WebAssembly memory is page aligned; its size is whole 64 KiB pages.
+    expect(table.buffer.byteLength % 65_536).toBe(0);
   });
 });
 
@@ -225,7 +236,8 @@ describe('Inventory.attach', () => {
     expect(() => Inventory.attach(foreign)).toThrow(InvalidTableError);
     expect(() => Inventory.attach(foreign)).toThrow(/magic word is 0x0/);
 
-    const truncated = new SharedArrayBuffer(original.buffer.byteLength - 8);
+    const recordedBytes = new Int32Array(original.buffer)[8] as number; // header: total bytes
+    const truncated = new SharedArrayBuffer(recordedBytes - 8);
     new Uint8Array(truncated).set(
       new Uint8Array(original.buffer).subarray(0, truncated.byteLength),
     );

@@ -5,6 +5,7 @@
  */
 import { workerData } from 'node:worker_threads';
 
+import type { CallSettings } from '../src/disciplines/types.js';
 import { OperationInterruptedError } from '../src/errors.js';
 import { OWNER_ID } from '../src/futex.js';
 import { Inventory } from '../src/inventory.js';
@@ -54,6 +55,11 @@ function runPurchases(task: PurchaseBatchTask): PurchaseBatchResult {
   const { indexes, quantities, deadlines } = task;
   const slots = new Int32Array(task.slots);
   const failures: PurchaseBatchResult = [];
+  const settings: CallSettings = {
+    latencyMs: task.latencyMs,
+    timeoutMs: Number.POSITIVE_INFINITY,
+    faultHook: undefined,
+  };
   Atomics.store(slots, BatchSlot.owner, OWNER_ID);
   for (let i = 0; i < indexes.length; i++) {
     const at = BatchSlot.first + 2 * i;
@@ -62,18 +68,19 @@ function runPurchases(task: PurchaseBatchTask): PurchaseBatchResult {
       continue;
     }
     const deadline = deadlines[i] as number;
-    const timeoutMs =
+    settings.timeoutMs =
       deadline === 0 ? Number.POSITIVE_INFINITY : Math.max(0, deadline - Date.now());
     try {
-      const result = inventory.purchase(
-        skus[indexes[i] as number] as string,
-        quantities[i] as number,
-        {
-          latencyMs: task.latencyMs,
-          timeoutMs,
-          requestId: task.requestIds?.[i] ?? undefined,
-        },
-      );
+      const requestId = task.requestIds?.[i];
+      // Without a request id the engine's checks suffice, so the purchase goes by index.
+      const result =
+        requestId == null
+          ? inventory.purchaseUnchecked(indexes[i] as number, quantities[i] as number, settings)
+          : inventory.purchase(skus[indexes[i] as number] as string, quantities[i] as number, {
+              latencyMs: task.latencyMs,
+              timeoutMs: settings.timeoutMs,
+              requestId,
+            });
       if (result.ok) {
         Atomics.store(slots, at + 1, result.remaining);
         Atomics.store(slots, at, PurchaseStatus.done);
