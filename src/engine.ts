@@ -104,7 +104,7 @@ export class StockEngine {
   #purchases = 0;
   readonly #inFlight = new Set<Promise<unknown>>();
   /** Calls sent to a worker and not settled yet. */
-  readonly #sent = new Set<Pending>();
+  readonly #sent = new Set<Pending[]>();
   /** Repairs of dead pool threads, by owner id, settled once the thread has exited. */
   readonly #repairs = new Map<number, Promise<RecoveryEvent>>();
   readonly #known = new Set<Worker>();
@@ -151,7 +151,7 @@ export class StockEngine {
     try {
       index = this.inventory.indexOf(sku);
       checkQuantity('quantity', quantity);
-      settings = resolveOptions(options);
+      settings = options === undefined ? NO_OPTIONS : resolveOptions(options);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -168,7 +168,9 @@ export class StockEngine {
         reject,
         done: false,
       };
-      this.#watchCall(pending, settings);
+      if (settings.signal !== undefined || settings.deadline !== 0) {
+        this.#watchCall(pending, settings);
+      }
       if (this.#queue.length === 0) {
         this.#queueLatency = settings.latencyMs;
         queueMicrotask(() => this.#flush());
@@ -368,14 +370,14 @@ export class StockEngine {
 
   #cancelAll(): void {
     const error = () => new EngineClosedError('the engine closed before this purchase started');
-    for (const pending of [...this.#queue, ...this.#sent]) this.#cancel(pending, error());
+    for (const pending of this.#queue) this.#cancel(pending, error());
+    for (const batch of this.#sent) for (const pending of batch) this.#cancel(pending, error());
   }
 
   #settle(pending: Pending, action: () => void): void {
     if (pending.done) return;
     pending.done = true;
     pending.cleanUp?.();
-    this.#sent.delete(pending);
     action();
   }
 
@@ -395,8 +397,8 @@ export class StockEngine {
     batch.forEach((pending, i) => {
       pending.slots = slots;
       pending.at = BatchSlot.first + 2 * i;
-      this.#sent.add(pending);
     });
+    this.#sent.add(batch);
     const task = {
       kind: 'purchases',
       indexes: Int32Array.from(batch, (pending) => pending.index),
@@ -415,7 +417,10 @@ export class StockEngine {
       (error: unknown) => this.#finishDeadBatch(batch, slots, error),
     );
     this.#inFlight.add(run);
-    void run.finally(() => this.#inFlight.delete(run));
+    void run.finally(() => {
+      this.#inFlight.delete(run);
+      this.#sent.delete(batch);
+    });
   }
 
   #finishBatch(
@@ -430,7 +435,11 @@ export class StockEngine {
       const status = Atomics.load(slots, at);
       const code = Atomics.load(slots, at + 1);
       if (status === PurchaseStatus.done) {
-        this.#settle(pending, () => pending.resolve(decodeCode(code)));
+        // The common case, inlined: no closure per call.
+        if (pending.done) return;
+        pending.done = true;
+        pending.cleanUp?.();
+        pending.resolve(decodeCode(code));
       } else if (status === PurchaseStatus.timedOut) {
         const error = new TimeoutError(
           'purchase timed out waiting for the SKU lock; nothing changed',
@@ -510,6 +519,15 @@ export class StockEngine {
     }
   }
 }
+
+/** Settings of a call made without options. */
+const NO_OPTIONS: ResolvedOptions = {
+  requestId: null,
+  latencyMs: 0,
+  timeoutMs: Number.POSITIVE_INFINITY,
+  deadline: 0,
+  signal: undefined,
+};
 
 interface ResolvedOptions {
   requestId: string | null;

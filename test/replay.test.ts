@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ReplayReader } from '../dist/src/replay/reader.js';
 import { replay } from '../dist/src/replay/replay.js';
 import { replaySequential } from '../dist/src/replay/sequential.js';
-import { scanDemand, stockFromRatio } from '../dist/src/replay/stock-policy.js';
+import { scanDemand } from '../dist/src/replay/stock-policy.js';
 
 const MONTH = new URL('../data/online-retail/online_retail_2011-01.csv.gz', import.meta.url);
 let excerpt: string;

@@ -1,24 +1,12 @@
 import { StockEngine } from '../engine.js';
 import { type InvariantViolation, Inventory, type SkuSnapshot } from '../inventory.js';
 import type { Strategy } from '../layout.js';
-import { ReplayKind, type ReplayTally } from '../protocol.js';
+import type { ReplayTally } from '../protocol.js';
 import { checkMilliseconds, checkOptions, checkStrategy, show } from '../validate.js';
 import { addReplayTally, emptyReplayTally } from './apply.js';
-import {
-  defaultDataDir,
-  listMonthFiles,
-  type ReplayEvent,
-  ReplayReader,
-  type ReplayStats,
-  resolveMonthFiles,
-} from './reader.js';
-import {
-  readStockFile,
-  type StockPlan,
-  scanDemand,
-  stockFromFile,
-  stockFromRatio,
-} from './stock-policy.js';
+import { type EncodedReplay, readAndEncode } from './encode.js';
+import { defaultDataDir, listMonthFiles, resolveMonthFiles } from './reader.js';
+import { readStockFile, type StockPlan, stockFromFile, stockFromRatio } from './stock-policy.js';
 
 /** Settings of a replay. */
 export interface ReplayOptions {
@@ -42,15 +30,15 @@ export interface ReplayOptions {
   latencyMs?: number;
   /** Put every SKU's final figures in the report (default `false`). */
   includeSkus?: boolean;
-  /** Called after each batch completes, with the share of data rows done so far (0 to 1). */
+  /** Called as each file is read and as each batch of invoices is sold. */
   onProgress?: (progress: ReplayProgress) => void;
 }
 
-/** How far a replay has come. */
+/** How far a replay has come: files read in the first phase, invoices sold in the second. */
 export interface ReplayProgress {
-  rowsDone: number;
-  rowsTotal: number;
-  eventsDone: number;
+  phase: 'reading' | 'selling';
+  done: number;
+  total: number;
   elapsedMs: number;
 }
 
@@ -90,25 +78,30 @@ const DEFAULTS = { strategy: 'atomic' as Strategy, threads: 2, batchSize: 512, l
 const MAX_VIOLATIONS_SHOWN = 20;
 
 /**
- * Replays real orders across the engine's pool threads: reads the files as a stream, deals
- * consecutive invoices in batches to the threads, and checks every invariant of every SKU from
- * the buffer at the end.
+ * Replays real orders across the engine's pool threads: reads the files once as a stream,
+ * sizing the initial stock and encoding the invoices as it goes, then deals consecutive
+ * invoices in batches to the threads, and checks every invariant of every SKU from the buffer
+ * at the end. The wall time covers the whole call, reading included.
  */
 export async function replay(options?: ReplayOptions): Promise<ReplayReport> {
   const settings = checkReplayOptions(options);
-  const scan = await scanDemand(settings.files);
-  const plan = await stockPlan(scan.demand, settings);
+  const started = performance.now();
+  const encoded = await readAndEncode(settings.files, settings.batchSize, (filesDone) =>
+    settings.onProgress?.({
+      phase: 'reading',
+      done: filesDone,
+      total: settings.files.length,
+      elapsedMs: performance.now() - started,
+    }),
+  );
+  const plan = await stockPlan(encoded.demand, settings);
   const inventory = Inventory.create(plan.stock, { strategy: settings.strategy, holdCapacity: 0 });
+  checkNumbering(inventory, encoded.skus);
   const engine = new StockEngine(inventory, { threads: settings.threads });
   try {
-    const reader = new ReplayReader(settings.files);
-    const started = performance.now();
-    const { tally, events } = await dispatch(reader, inventory, engine, settings, {
-      rowsTotal: scan.stats.rowsRead,
-      started,
-    });
+    const tally = await dispatch(encoded, engine, settings, started);
     const wallMs = performance.now() - started;
-    return buildReport(settings, plan, inventory, reader.stats, tally, events, wallMs);
+    return buildReport(settings, plan, inventory, encoded, tally, wallMs);
   } finally {
     await engine.close();
   }
@@ -126,70 +119,53 @@ interface Settings {
   onProgress: ((progress: ReplayProgress) => void) | undefined;
 }
 
-/** Streams events into batches, keeping at most two batches per thread in flight. */
+/** Sends the batches to the pool, keeping at most two per thread in flight. */
 async function dispatch(
-  reader: ReplayReader,
-  inventory: Inventory,
+  encoded: EncodedReplay,
   engine: StockEngine,
   settings: Settings,
-  progress: { rowsTotal: number; started: number },
-): Promise<{ tally: ReplayTally; events: number }> {
+  started: number,
+): Promise<ReplayTally> {
   const tally = emptyReplayTally();
   const inFlight = new Set<Promise<void>>();
-  let batch: number[] = [];
-  let batchEvents = 0;
-  let events = 0;
-
-  const send = async () => {
-    const encoded = Int32Array.from(batch);
-    const count = batchEvents;
-    batch = [];
-    batchEvents = 0;
-    const run = engine.replayBatch(encoded, settings.latencyMs).then((part) => {
+  let done = 0;
+  for (const batch of encoded.batches) {
+    const run = engine.replayBatch(batch.events, settings.latencyMs).then((part) => {
       addReplayTally(tally, part);
-      events += count;
+      done += batch.count;
       settings.onProgress?.({
-        rowsDone: Math.min(reader.stats.rowsRead, progress.rowsTotal),
-        rowsTotal: progress.rowsTotal,
-        eventsDone: events,
-        elapsedMs: performance.now() - progress.started,
+        phase: 'selling',
+        done,
+        total: encoded.events,
+        elapsedMs: performance.now() - started,
       });
     });
     inFlight.add(run);
     void run.finally(() => inFlight.delete(run)).catch(() => {});
     if (inFlight.size >= settings.threads * 2) await Promise.race(inFlight);
-  };
-
-  for await (const event of reader) {
-    encodeEvent(batch, event, inventory);
-    batchEvents++;
-    if (batchEvents >= settings.batchSize) await send();
   }
-  if (batchEvents > 0) await send();
   await Promise.all(inFlight);
-  return { tally, events };
+  return tally;
 }
 
-function encodeEvent(target: number[], event: ReplayEvent, inventory: Inventory): void {
-  const kind =
-    event.kind === 'order'
-      ? ReplayKind.order
-      : event.kind === 'return'
-        ? ReplayKind.return
-        : ReplayKind.writeOff;
-  target.push(kind, event.lines.length);
-  for (const line of event.lines) target.push(inventory.indexOf(line.sku), line.quantity);
+/** The events number SKUs in order of first appearance, and so must the table. */
+function checkNumbering(inventory: Inventory, skus: readonly string[]): void {
+  skus.forEach((sku, index) => {
+    if (inventory.skus[index] !== sku) {
+      throw new Error(`replay table lists SKU ${index} as ${inventory.skus[index]}, not ${sku}`);
+    }
+  });
 }
 
 function buildReport(
   settings: Settings,
   plan: StockPlan,
   inventory: Inventory,
-  stats: ReplayStats,
+  encoded: EncodedReplay,
   tally: ReplayTally,
-  events: number,
   wallMs: number,
 ): ReplayReport {
+  const { stats, events } = encoded;
   const snapshot = inventory.snapshot();
   const violations = inventory.checkInvariants();
   const bufferSold = snapshot.reduce((sum, record) => sum + record.sold, 0);

@@ -64,12 +64,14 @@ export function progressBar(stream: NodeJS.WriteStream): {
   return {
     update(progress) {
       if (!stream.isTTY || progress.elapsedMs < 1000) return;
-      const share = progress.rowsTotal > 0 ? progress.rowsDone / progress.rowsTotal : 0;
+      const share = progress.total > 0 ? progress.done / progress.total : 0;
       const width = 30;
       const filled = Math.round(share * width);
       const bar = `${'#'.repeat(filled)}${'.'.repeat(width - filled)}`;
+      const unit = progress.phase === 'reading' ? 'files read' : 'invoices sold';
       stream.write(
-        `\r[${bar}] ${(share * 100).toFixed(0).padStart(3)}%  ${number(progress.eventsDone)} invoices`,
+        `\r${progress.phase.padEnd(7)} [${bar}] ${(share * 100).toFixed(0).padStart(3)}%  ` +
+          `${number(progress.done)} of ${number(progress.total)} ${unit}`,
       );
       drawn = true;
     },
