@@ -60,6 +60,9 @@ export function lock(view: Int32Array, at: number, timeoutMs: number): boolean {
  * thread does not hold it: unlocking another thread's lock would break mutual exclusion.
  */
 export function unlock(view: Int32Array, at: number): void {
+  // Uncontended, one compare-and-swap frees the lock; it fails if a waiter set its bit or if
+  // this thread does not hold the lock, and the slower path below sorts out which.
+  if (Atomics.compareExchange(view, at, MINE, FREE) === MINE) return;
   // Only the holder may change the owner part, so checking it before the exchange is safe.
   const held = Atomics.load(view, at);
   if (ownerOf(held) !== OWNER_ID) {
