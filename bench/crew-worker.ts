@@ -12,6 +12,8 @@ import {
   batchSlotsBytes,
   type PurchaseBatchTask,
   PurchaseStatus,
+  PurchaseWord,
+  purchaseSlot,
   type Task,
 } from '../src/protocol.js';
 import {
@@ -143,7 +145,7 @@ function prepareEngineBatch(count: number, batchSize: number): PreparedJob {
   if (batchTasks.key !== key) batchTasks = { key, tasks: buildBatchTasks(count, batchSize) };
   const { tasks } = batchTasks;
   // Every purchase must start as pending, as in a batch fresh from the engine.
-  for (const task of tasks) new Int32Array(task.slots).fill(0);
+  for (const task of tasks) resetBatch(new Int32Array(task.slots));
   return {
     run: () => {
       for (const task of tasks) runTask(task);
@@ -152,9 +154,10 @@ function prepareEngineBatch(count: number, batchSize: number): PreparedJob {
       let units = 0;
       for (const task of tasks) {
         const slots = new Int32Array(task.slots);
-        for (let i = 0; i < task.indexes.length; i++) {
-          const at = BatchSlot.first + 2 * i;
-          if (slots[at] === PurchaseStatus.done && (slots[at + 1] as number) >= 0) units++;
+        for (let i = 0; i < (slots[BatchSlot.count] as number); i++) {
+          const at = purchaseSlot(i);
+          const code = slots[at + PurchaseWord.code] as number;
+          if (slots[at] === PurchaseStatus.done && code >= 0) units++;
         }
       }
       return { units };
@@ -166,17 +169,23 @@ function buildBatchTasks(count: number, batchSize: number): PurchaseBatchTask[] 
   const tasks: PurchaseBatchTask[] = [];
   for (let start = 0; start < count; start += batchSize) {
     const size = Math.min(batchSize, count - start);
-    tasks.push({
-      kind: 'purchases',
-      indexes: new Int32Array(size),
-      quantities: new Int32Array(size).fill(1),
-      deadlines: new Float64Array(size),
-      latencyMs: 0,
-      requestIds: null,
-      slots: new SharedArrayBuffer(batchSlotsBytes(size)),
-    });
+    const slots = new SharedArrayBuffer(batchSlotsBytes(size));
+    new Int32Array(slots)[BatchSlot.count] = size;
+    resetBatch(new Int32Array(slots));
+    tasks.push({ kind: 'purchases', deadlines: null, latencyMs: 0, requestIds: null, slots });
   }
   return tasks;
+}
+
+/** Marks every purchase of a batch pending again: 1 unit of record 0 each, no owner. */
+function resetBatch(slots: Int32Array): void {
+  slots[BatchSlot.owner] = 0;
+  for (let i = 0; i < (slots[BatchSlot.count] as number); i++) {
+    const at = purchaseSlot(i);
+    slots[at + PurchaseWord.status] = PurchaseStatus.pending;
+    slots[at + PurchaseWord.index] = 0;
+    slots[at + PurchaseWord.quantity] = 1;
+  }
 }
 
 function atomicSubLoop(job: BareLoopJob): JobResult {

@@ -18,7 +18,10 @@ import {
   type FaultAction,
   type FaultOutcome,
   type PurchaseBatchResult,
+  type PurchaseBatchTask,
   PurchaseStatus,
+  PurchaseWord,
+  purchaseSlot,
   type RaceTask,
   type RaceTaskResult,
   type ReplayBatchTask,
@@ -76,6 +79,10 @@ interface Pending {
   cleanUp?: () => void;
 }
 
+/** Purchases that fit a reusable batch buffer: one awaited call, or a few gathered ones. */
+const SMALL_BATCH = 16;
+const SMALL_BATCH_BYTES = batchSlotsBytes(SMALL_BATCH);
+
 // The compiled engine lives in dist/src/, its worker entry in dist/workers/.
 const WORKER_URL = new URL('../workers/stock-worker.js', import.meta.url);
 const recoveryChannel = channel('stockroom:recovery');
@@ -103,6 +110,8 @@ export class StockEngine {
   #tasks = 0;
   #purchases = 0;
   readonly #inFlight = new Set<Promise<unknown>>();
+  /** Batch buffers of finished small batches, ready for reuse. */
+  readonly #spareBuffers: Int32Array[] = [];
   /** Calls sent to a worker and not settled yet. */
   readonly #sent = new Set<Pending[]>();
   /** Repairs of dead pool threads, by owner id, settled once the thread has exited. */
@@ -393,27 +402,35 @@ export class StockEngine {
   }
 
   #send(batch: Pending[], latencyMs: number): void {
-    const slots = new Int32Array(new SharedArrayBuffer(batchSlotsBytes(batch.length)));
+    const slots = this.#batchBuffer(batch.length);
+    slots[BatchSlot.count] = batch.length;
+    let anyDeadline = false;
     batch.forEach((pending, i) => {
+      const at = purchaseSlot(i);
+      slots[at + PurchaseWord.index] = pending.index;
+      slots[at + PurchaseWord.quantity] = pending.quantity;
       pending.slots = slots;
-      pending.at = BatchSlot.first + 2 * i;
+      pending.at = at;
+      if (pending.deadline !== 0) anyDeadline = true;
     });
     this.#sent.add(batch);
-    const task = {
+    const task: PurchaseBatchTask = {
       kind: 'purchases',
-      indexes: Int32Array.from(batch, (pending) => pending.index),
-      quantities: Int32Array.from(batch, (pending) => pending.quantity),
-      deadlines: Float64Array.from(batch, (pending) => pending.deadline),
+      deadlines: anyDeadline ? Float64Array.from(batch, (pending) => pending.deadline) : null,
       latencyMs,
       requestIds: batch.some((pending) => pending.requestId !== null)
         ? batch.map((pending) => pending.requestId)
         : null,
-      slots: slots.buffer,
+      slots: slots.buffer as SharedArrayBuffer,
     };
     this.#tasks++;
     this.#purchases += batch.length;
     const run = (this.#pool.run(task) as Promise<PurchaseBatchResult>).then(
-      (failures) => this.#finishBatch(batch, slots, failures, null),
+      (failures) => {
+        this.#finishBatch(batch, slots, failures, null);
+        // Every call of the batch has settled, so no late cancel can touch the buffer again.
+        if (batch.every((pending) => pending.done)) this.#recycle(slots);
+      },
       (error: unknown) => this.#finishDeadBatch(batch, slots, error),
     );
     this.#inFlight.add(run);
@@ -421,6 +438,19 @@ export class StockEngine {
       this.#inFlight.delete(run);
       this.#sent.delete(batch);
     });
+  }
+
+  /** A zeroed batch buffer for `count` purchases; small ones are reused, not allocated. */
+  #batchBuffer(count: number): Int32Array {
+    if (count > SMALL_BATCH) return new Int32Array(new SharedArrayBuffer(batchSlotsBytes(count)));
+    return this.#spareBuffers.pop() ?? new Int32Array(new SharedArrayBuffer(SMALL_BATCH_BYTES));
+  }
+
+  /** Keeps a small batch buffer whose batch ended normally, for the next small batch. */
+  #recycle(slots: Int32Array): void {
+    if (slots.byteLength !== SMALL_BATCH_BYTES || this.#spareBuffers.length >= 64) return;
+    slots.fill(0);
+    this.#spareBuffers.push(slots);
   }
 
   #finishBatch(
@@ -431,9 +461,9 @@ export class StockEngine {
   ): void {
     const errors = new Map(failures.map((failure) => [failure.position, failure]));
     batch.forEach((pending, i) => {
-      const at = BatchSlot.first + 2 * i;
+      const at = purchaseSlot(i);
       const status = Atomics.load(slots, at);
-      const code = Atomics.load(slots, at + 1);
+      const code = Atomics.load(slots, at + PurchaseWord.code);
       if (status === PurchaseStatus.done) {
         // The common case, inlined: no closure per call.
         if (pending.done) return;

@@ -12,13 +12,26 @@ export function shortCode(available: number): number {
   return -1 - available;
 }
 
-/** Int32 slots of a batch's status buffer: the worker's owner id, then two per purchase. */
+/**
+ * Int32 slots of a batch's shared buffer: the worker's owner id and the purchase count, then
+ * four words per purchase (see PurchaseWord). The purchases travel in shared memory, so the
+ * message that starts a batch clones only a handle, whatever the batch's size.
+ */
 export const BatchSlot = {
   /** `threadId + 1` of the worker that took the batch; 0 until one does. */
   owner: 0,
-  /** Index of purchase 0's status word; its result code follows it. */
+  count: 1,
+  /** Index of purchase 0's first word. */
   first: 2,
 } as const;
+
+/** Word offsets of one purchase in a batch buffer, from `purchaseSlot(i)`. */
+export const PurchaseWord = { status: 0, code: 1, index: 2, quantity: 3 } as const;
+
+/** Int32 index of purchase `i`'s first word in a batch buffer. */
+export function purchaseSlot(i: number): number {
+  return BatchSlot.first + 4 * i;
+}
 
 /** Status word of one purchase in a batch. Only compare-and-swap moves it off `pending`. */
 export const PurchaseStatus = {
@@ -36,18 +49,17 @@ export const PurchaseStatus = {
   requestLogFull: 7,
 } as const;
 
-/** Bytes of the status buffer for `count` purchases. */
+/** Bytes of the batch buffer for `count` purchases. */
 export function batchSlotsBytes(count: number): number {
-  return (BatchSlot.first + 2 * count) * 4;
+  return purchaseSlot(count) * 4;
 }
 
-/** A batch of purchases for one worker. */
+/** A batch of purchases for one worker; the purchases themselves are in `slots`. */
 export interface PurchaseBatchTask {
   kind: 'purchases';
-  indexes: Int32Array;
-  quantities: Int32Array;
-  /** `Date.now()` after which a purchase's lock wait gives up; 0 for none. */
-  deadlines: Float64Array;
+  /** `Date.now()` after which each purchase's lock wait gives up, 0 for none; `null` when no
+   * purchase has a deadline. */
+  deadlines: Float64Array | null;
   latencyMs: number;
   /** Request id of each purchase, or `null` for none; `null` when no purchase has one. */
   requestIds: (string | null)[] | null;

@@ -305,7 +305,8 @@ describe('HistoryLog from worker threads', () => {
       }
     }
     expect(caught).toBeDefined();
-    expect(caught?.length).toBeGreaterThanOrEqual(2);
+    // Usually two increments that returned one value; sometimes one result no order allows.
+    expect(caught?.length).toBeGreaterThanOrEqual(1);
     expect(caught?.some((operation) => operation.name === 'increment')).toBe(true);
   });
 });

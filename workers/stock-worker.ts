@@ -16,6 +16,8 @@ import {
   type PurchaseBatchResult,
   type PurchaseBatchTask,
   PurchaseStatus,
+  PurchaseWord,
+  purchaseSlot,
   type RaceTask,
   type RaceTaskResult,
   type ReplayTally,
@@ -52,8 +54,9 @@ export default function runTask(
 }
 
 function runPurchases(task: PurchaseBatchTask): PurchaseBatchResult {
-  const { indexes, quantities, deadlines } = task;
+  const { deadlines } = task;
   const slots = new Int32Array(task.slots);
+  const count = slots[BatchSlot.count] as number;
   const failures: PurchaseBatchResult = [];
   const settings: CallSettings = {
     latencyMs: task.latencyMs,
@@ -61,38 +64,40 @@ function runPurchases(task: PurchaseBatchTask): PurchaseBatchResult {
     faultHook: undefined,
   };
   Atomics.store(slots, BatchSlot.owner, OWNER_ID);
-  for (let i = 0; i < indexes.length; i++) {
-    const at = BatchSlot.first + 2 * i;
+  for (let i = 0; i < count; i++) {
+    const at = purchaseSlot(i);
     // The caller may have cancelled this purchase; whoever swaps first decides.
     if (Atomics.compareExchange(slots, at, PurchaseStatus.pending, PurchaseStatus.running) !== 0) {
       continue;
     }
-    const deadline = deadlines[i] as number;
+    const deadline = deadlines === null ? 0 : (deadlines[i] as number);
     settings.timeoutMs =
       deadline === 0 ? Number.POSITIVE_INFINITY : Math.max(0, deadline - Date.now());
+    const index = slots[at + PurchaseWord.index] as number;
+    const quantity = slots[at + PurchaseWord.quantity] as number;
     try {
       const requestId = task.requestIds?.[i];
       // Without a request id the engine's checks suffice, so the purchase goes by index.
       const result =
         requestId == null
-          ? inventory.purchaseUnchecked(indexes[i] as number, quantities[i] as number, settings)
-          : inventory.purchase(skus[indexes[i] as number] as string, quantities[i] as number, {
+          ? inventory.purchaseUnchecked(index, quantity, settings)
+          : inventory.purchase(skus[index] as string, quantity, {
               latencyMs: task.latencyMs,
               timeoutMs: settings.timeoutMs,
               requestId,
             });
       if (result.ok) {
-        Atomics.store(slots, at + 1, result.remaining);
+        Atomics.store(slots, at + PurchaseWord.code, result.remaining);
         Atomics.store(slots, at, PurchaseStatus.done);
       } else if (result.reason === 'insufficient-stock') {
-        Atomics.store(slots, at + 1, shortCode(result.available));
+        Atomics.store(slots, at + PurchaseWord.code, shortCode(result.available));
         Atomics.store(slots, at, PurchaseStatus.done);
       } else {
         Atomics.store(slots, at, STATUS_OF_REASON[result.reason]);
       }
     } catch (error) {
       const tookEffect = error instanceof OperationInterruptedError ? error.tookEffect : false;
-      Atomics.store(slots, at + 1, tookEffect === null ? -1 : Number(tookEffect));
+      Atomics.store(slots, at + PurchaseWord.code, tookEffect === null ? -1 : Number(tookEffect));
       Atomics.store(slots, at, PurchaseStatus.failed);
       const { name, message } = error instanceof Error ? error : new Error(String(error));
       failures.push({ position: i, name, message });
