@@ -5,8 +5,9 @@
  */
 export const MISS_CAUSES: Readonly<Record<string, string>> = {
   'batch-vs-cas':
-    'Pool threads now buy by record index with settings resolved once per batch, which took ' +
-    'this ratio from 0.14 to 0.70. What remains per purchase beyond the compare-and-swap is ' +
+    'Pool threads now buy by record index with settings resolved once per batch, reading the ' +
+    'purchases from shared memory, which took this ratio from 0.14 to about 0.7-0.85 over ' +
+    'the last runs. What remains per purchase beyond the compare-and-swap is ' +
     "kept on purpose: a compare-and-swap and two sequentially consistent stores on the batch's " +
     'status words, through which the caller can cancel a purchase that has not started and ' +
     'learn, after a pool thread died, which purchases ran; and the BigInt `Atomics.add` on the ' +
@@ -19,11 +20,12 @@ export const MISS_CAUSES: Readonly<Record<string, string>> = {
     'earlier profile, before calls without options skipped those, put a third of the time in ' +
     'garbage collection.',
   'awaited-vs-round-trip':
-    "In a CPU profile of awaited calls, piscina's `postTask` takes about 29 % of the caller's " +
-    'thread, cloning the batch task: three typed arrays and a new `SharedArrayBuffer` of ' +
-    'status words per call, where the bare task is one number. Garbage collection takes ' +
-    "about 13 % and the engine's own bookkeeping about 7 %. Round trips on this machine " +
-    'vary by up to 2 times between runs, so the same code can meet or miss this target.',
+    'A batch message now carries a reused shared buffer instead of three typed arrays and a ' +
+    "new buffer, which an earlier profile found to be 29 % of the caller's thread. What is " +
+    'left is the gathering (a microtask, a promise, the pending record) and the status words. ' +
+    'Bare piscina round trips on this machine vary by up to 2 times between runs (42 to 74 us ' +
+    'for a task of one number in one micro-benchmark), so the same code can meet or miss ' +
+    'this target.',
   'padded-vs-unpadded':
     'The table now lives in page-aligned memory (a shared `WebAssembly.Memory`), so each ' +
     'padded record is exactly one cache line and two unpadded records share one. The bare ' +
