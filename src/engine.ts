@@ -86,6 +86,7 @@ const SMALL_BATCH_BYTES = batchSlotsBytes(SMALL_BATCH);
 // The compiled engine lives in dist/src/, its worker entry in dist/workers/.
 const WORKER_URL = new URL('../workers/stock-worker.js', import.meta.url);
 const recoveryChannel = channel('stockroom:recovery');
+const poolErrorChannel = channel('stockroom:pool-error');
 
 /**
  * Sells from an {@link Inventory} on a piscina pool of worker threads. Each thread attaches to
@@ -95,7 +96,8 @@ const recoveryChannel = channel('stockroom:recovery');
  * When a pool thread dies, the engine repairs what it left behind before the affected calls
  * settle: it completes or rolls back the write in progress and frees the locks it held (see
  * {@link Inventory.recoverThread}), and publishes a {@link RecoveryEvent} on the
- * `stockroom:recovery` diagnostics channel.
+ * `stockroom:recovery` diagnostics channel. A thread that fails outside any task is published
+ * on `stockroom:pool-error` as `{ error }`.
  */
 export class StockEngine {
   /** The table this engine sells from. */
@@ -142,6 +144,9 @@ export class StockEngine {
       idleTimeout: Number.POSITIVE_INFINITY,
     });
     this.#pool.on('workerCreate', () => this.#watchNewThreads());
+    // piscina emits 'error' for a thread that fails while running no task; with no listener
+    // that would end the whole process. It replaces the thread; the error is published.
+    this.#pool.on('error', (error: unknown) => poolErrorChannel.publish({ error }));
   }
 
   /**
