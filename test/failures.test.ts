@@ -51,7 +51,14 @@ describe('K9: a worker dies holding the mutex', () => {
       // Wait until the faulty purchase holds the lock, then queue 30 purchases behind it.
       for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
       const purchases = Array.from({ length: 30 }, () => engine?.purchase('A', 1));
-      if (action === 'hang') controller.abort();
+      if (action === 'hang') {
+        // Abort only once the hanging purchase has reached its point: after its write, that
+        // is once the stock shows it.
+        for (let i = 0; i < 400 && point === 'after-write' && inventory.stock('A') === 100; i++) {
+          await delay(5);
+        }
+        controller.abort();
+      }
 
       const error = await outcome;
       const results = await Promise.all(purchases);
