@@ -122,7 +122,10 @@ export class HoldTable {
     const at = this.#stateAt(slot);
     for (;;) {
       const current = Atomics.load(i32, at);
-      if (generationOf(current) !== generation) return { ok: false, reason: 'already-settled' };
+      const ahead = (generation - generationOf(current)) & GENERATION_MASK;
+      // A later generation than the slot has reached was never handed out.
+      if (ahead !== 0 && ahead < 2 ** 28) throw unknownHoldError(id);
+      if (ahead !== 0) return { ok: false, reason: 'already-settled' };
       const state = stateOf(current);
       if (state === HoldState.settling) {
         waitBriefly();
@@ -130,6 +133,8 @@ export class HoldTable {
       }
       const settled = SETTLED_REASON[state];
       if (settled !== undefined) return { ok: false, reason: settled };
+      // A free or filling slot of this generation holds no hold: the id was never returned.
+      if (state !== HoldState.held) throw unknownHoldError(id);
       const expired = this.#isExpired(slot, Date.now());
       if (
         Atomics.compareExchange(i32, at, current, word(generation, HoldState.settling)) !== current
@@ -222,16 +227,21 @@ export class HoldTable {
   }
 
   #parseId(id: string): { slot: number; generation: number } {
-    const match = typeof id === 'string' ? /^h(\d{1,9})\.(\d{1,9})$/.exec(id) : null;
+    // Canonical numbers only, so that one hold has one id ("h01.1" is not "h1.1").
+    const match = typeof id === 'string' ? /^h(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$/.exec(id) : null;
     const slot = Number(match?.[1]);
     const generation = Number(match?.[2]);
     if (match === null || slot >= this.#capacity || generation > GENERATION_MASK) {
-      throw new RangeError(
-        `hold id must be an id returned by hold() on this table; received ${show(id)}`,
-      );
+      throw unknownHoldError(id);
     }
     return { slot, generation };
   }
+}
+
+function unknownHoldError(id: unknown): RangeError {
+  return new RangeError(
+    `hold id must be an id returned by hold() on this table; received ${show(id)}`,
+  );
 }
 
 /** Formats the id of the hold in `slot` at `generation`. */

@@ -435,6 +435,9 @@ export class Inventory {
       if (stock < 0) {
         violations.push({ sku, invariant: 'non-negative', detail: `stock is ${stock}` });
       }
+      if (held < 0) {
+        violations.push({ sku, invariant: 'non-negative', detail: `held is ${held}` });
+      }
       const inflow = initial + restocked;
       const outflow = stock + held + sold + writtenOff;
       if (inflow !== outflow) {

@@ -78,6 +78,17 @@ describe.each(STRATEGIES)('%s holds, one thread', (strategy) => {
     expect(inventory.snapshot()[0]).toMatchObject({ stock: 5, held: 0 });
   });
 
+  it('refuse an id guessed for a slot whose hold failed', () => {
+    const inventory = Inventory.create({ A: 10 }, { strategy, holdCapacity: 1 });
+    const first = holdId(inventory, 2);
+    expect(inventory.commitHold(first)).toEqual({ ok: true });
+    expect(inventory.hold(lines(100))).toMatchObject({ reason: 'insufficient-stock' });
+    // The failed hold left its slot free under the next generation: no hold has that id.
+    expect(() => inventory.releaseHold('h0.2')).toThrow(RangeError);
+    expect(inventory.snapshot()[0]).toMatchObject({ stock: 8, held: 0, sold: 2 });
+    expect(inventory.checkInvariants()).toEqual([]);
+  });
+
   it('report a full hold table, and reuse slots once settled', () => {
     const inventory = Inventory.create({ A: 10 }, { strategy, holdCapacity: 2 });
     const first = holdId(inventory, 1);
@@ -93,7 +104,7 @@ describe.each(STRATEGIES)('%s holds, one thread', (strategy) => {
 
   it('reject ids that no hold() returned', () => {
     const inventory = Inventory.create({ A: 1 }, { strategy, holdCapacity: 4 });
-    for (const id of ['', 'h', 'h9.0', 'x1.1', 'h1.1.1', 42]) {
+    for (const id of ['', 'h', 'h9.0', 'x1.1', 'h1.1.1', 42, 'h0.0', 'h0.1', 'h00.1', 'h0.01']) {
       expect(() => inventory.commitHold(id as string)).toThrow(RangeError);
     }
     expect(() => inventory.hold(lines(1), { expiresInMs: -1 })).toThrow(RangeError);
@@ -117,6 +128,19 @@ describe.each(['atomic', 'mutex'] as Strategy[])('%s holds across threads', (str
       expect((record?.sold ?? 0) + (record?.stock ?? 0)).toBe(5);
       expect(inventory.checkInvariants()).toEqual([]);
     }
+  });
+
+  it('restocks racing holds near 2^31-1 never wrap the stock', async () => {
+    const inventory = Inventory.create({ A: 2_147_483_647 - 600 }, { strategy });
+    const holder = [{ op: 'holdRelease' as const, lines: lines(500), repeat: 3000 }];
+    const restocker = [{ op: 'restock' as const, sku: 'A', quantity: 1000, repeat: 3000 }];
+    const tallies = await runActors(pool, inventory, [holder, restocker]);
+    const errors = tallies.flat().flatMap((tally) => tally.errors);
+    // Every restock must be refused: 1000 more units never fit, with or without a hold.
+    expect(total([tallies[1] ?? []], 'successes')).toBe(0);
+    expect(errors.every((error) => error.startsWith('RangeError: restock of 1000'))).toBe(true);
+    expect(inventory.stock('A')).toBe(2_147_483_647 - 600);
+    expect(inventory.checkInvariants()).toEqual([]);
   });
 
   it('K5B as holds: 4 threads hold [A x1, B x1] with B = 3, three succeed', async () => {

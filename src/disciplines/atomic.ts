@@ -1,3 +1,4 @@
+import { lock, unlock } from '../futex.js';
 import { Counter, Field } from '../layout.js';
 import { sleepSync } from '../sleep.js';
 import { overflowError, type TableView, wouldOverflow } from './table-view.js';
@@ -11,6 +12,8 @@ import type {
   RestockResult,
   WriteOffResult,
 } from './types.js';
+
+const TIMED_OUT = { ok: false, reason: 'timed-out' } as const;
 
 /**
  * Lock-free stock updates: load, check, compare-and-swap, retry. The check runs on the value
@@ -37,20 +40,32 @@ export class AtomicDiscipline implements Discipline {
     return { ok: true, remaining: taken };
   }
 
+  /**
+   * Adds units under the SKU's lock, although purchases never take it. Held units may come
+   * back at any time, so a restock must leave room for them; and only with every increase of
+   * the stock behind the lock can the stock not go down and back up between the room check
+   * and the swap (the ABA problem), which would let a restock pass the check on stale figures.
+   */
   restock(index: number, quantity: number, settings: CallSettings): RestockResult {
     const { i32 } = this.#view;
-    const slot = this.#view.stockSlot(index) + Field.stock;
-    for (;;) {
-      const stock = Atomics.load(i32, slot);
-      // NOTE: a hold between its swap and its held update is briefly in neither figure, so a
-      // restock in that instant can leave too little room for the hold's release.
-      const held = this.#view.held(index);
-      if (wouldOverflow(stock, held, quantity)) throw overflowError(stock, held, quantity);
-      sleepSync(settings.latencyMs);
-      if (Atomics.compareExchange(i32, slot, stock, stock + quantity) === stock) {
-        this.#view.addToCounter(index, Counter.restocked, quantity);
-        return { ok: true, stock: stock + quantity };
+    const lockSlot = this.#view.stockSlot(index) + Field.lock;
+    if (!lock(i32, lockSlot, settings.timeoutMs)) return TIMED_OUT;
+    try {
+      const slot = this.#view.stockSlot(index) + Field.stock;
+      for (;;) {
+        const stock = Atomics.load(i32, slot);
+        // Read after the stock: units a hold or order takes are counted as held first.
+        const held = this.#view.held(index);
+        if (wouldOverflow(stock, held, quantity)) throw overflowError(stock, held, quantity);
+        sleepSync(settings.latencyMs);
+        // Fails only if a purchase, order or hold took units since the load: try again.
+        if (Atomics.compareExchange(i32, slot, stock, stock + quantity) === stock) {
+          this.#view.addToCounter(index, Counter.restocked, quantity);
+          return { ok: true, stock: stock + quantity };
+        }
       }
+    } finally {
+      unlock(i32, lockSlot);
     }
   }
 
@@ -59,7 +74,7 @@ export class AtomicDiscipline implements Discipline {
     const slot = this.#view.stockSlot(index) + Field.stock;
     for (;;) {
       const stock = Atomics.load(i32, slot);
-      const removed = Math.min(stock, quantity);
+      const removed = Math.max(0, Math.min(stock, quantity));
       sleepSync(settings.latencyMs);
       if (Atomics.compareExchange(i32, slot, stock, stock - removed) === stock) {
         this.#view.addToCounter(index, Counter.writtenOff, removed);
@@ -79,26 +94,47 @@ export class AtomicDiscipline implements Discipline {
     settings: CallSettings,
     into: Destination,
   ): CombinedOrderResult {
+    const { i32 } = this.#view;
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i] as CombinedLine;
+      const heldSlot = this.#view.stockSlot(line.index) + Field.held;
+      // Counted as held before they leave the stock, so stock + held never undercounts the
+      // units that may come back, and a restock's room check stays safe.
+      Atomics.add(i32, heldSlot, line.quantity);
       const taken = this.#take(line.index, line.quantity, settings.latencyMs);
       if (taken < 0) {
-        this.#giveBack(lines, i);
+        Atomics.sub(i32, heldSlot, line.quantity);
+        this.#giveBack(lines, i, settings);
         return { ok: false, reason: 'insufficient-stock', short: line, available: -1 - taken };
       }
     }
-    for (const line of lines) this.#view.recordTaken(line.index, line.quantity, into);
+    if (into === 'sold') {
+      for (const line of lines) this.#view.commitHeldUnits(line.index, line.quantity);
+    }
     return { ok: true };
   }
 
-  releaseHeld(lines: readonly CombinedLine[]): boolean {
+  /** Returns held units to the stock, under each SKU's lock, as a restock would (see there). */
+  releaseHeld(lines: readonly CombinedLine[], settings: CallSettings): boolean {
     const { i32 } = this.#view;
-    for (const line of lines) {
-      const slot = this.#view.stockSlot(line.index);
-      Atomics.add(i32, slot + Field.stock, line.quantity);
-      Atomics.sub(i32, slot + Field.held, line.quantity);
+    let locked = 0;
+    try {
+      // Lines are sorted by record index, so two releases lock in one order and cannot deadlock.
+      for (; locked < lines.length; locked++) {
+        const lockSlot = this.#view.stockSlot((lines[locked] as CombinedLine).index) + Field.lock;
+        if (!lock(i32, lockSlot, settings.timeoutMs)) return false;
+      }
+      for (const line of lines) {
+        const slot = this.#view.stockSlot(line.index);
+        Atomics.add(i32, slot + Field.stock, line.quantity);
+        Atomics.sub(i32, slot + Field.held, line.quantity);
+      }
+      return true;
+    } finally {
+      for (let i = locked - 1; i >= 0; i--) {
+        unlock(i32, this.#view.stockSlot((lines[i] as CombinedLine).index) + Field.lock);
+      }
     }
-    return true;
   }
 
   commitHeld(lines: readonly CombinedLine[]): boolean {
@@ -124,14 +160,13 @@ export class AtomicDiscipline implements Discipline {
     }
   }
 
-  #giveBack(lines: readonly CombinedLine[], count: number): void {
-    const { i32 } = this.#view;
-    for (let i = 0; i < count; i++) {
-      const line = lines[i] as CombinedLine;
-      // NOTE: a restock that filled this SKU to within `line.quantity` of the Int32 maximum
-      // while the order ran would make this addition wrap. Restocks that close to 2^31-1
-      // are the only way to reach it.
-      Atomics.add(i32, this.#view.stockSlot(line.index) + Field.stock, line.quantity);
+  /** Returns the first `count` lines' units to the stock, then drops them from held. */
+  #giveBack(lines: readonly CombinedLine[], count: number, settings: CallSettings): void {
+    // The wait must not give up: these units are already out of the stock. On the main thread
+    // each try polls for at most 5 ms, so it tries again until a restock or release is done.
+    const patient = { ...settings, timeoutMs: Number.POSITIVE_INFINITY };
+    while (!this.releaseHeld(lines.slice(0, count), patient)) {
+      // NOTE: on the main thread this spins for as long as a worker's restock holds the lock.
     }
   }
 }

@@ -64,7 +64,7 @@ export class MutexDiscipline implements Discipline {
 
   writeOff(index: number, quantity: number, settings: CallSettings): WriteOffResult {
     return this.#underLock(index, settings, (stock): WriteOffResult => {
-      const removed = Math.min(stock, quantity);
+      const removed = Math.max(0, Math.min(stock, quantity));
       this.#write(index, 'writeOff', removed, stock, stock - removed, settings);
       return { ok: true, removed, remaining: stock - removed };
     });

@@ -23,6 +23,7 @@ export type Step =
     }
   | { op: 'hold'; lines: { sku: string; quantity: number }[]; repeat?: number; latencyMs?: number }
   | { op: 'commit' | 'release'; id: string; repeat?: number }
+  | { op: 'holdRelease'; lines: { sku: string; quantity: number }[]; repeat?: number }
   | { op: 'sample'; sku: string; flag: SharedArrayBuffer };
 
 /** What an actor saw in one step. */
