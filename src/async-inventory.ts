@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { AsyncLock } from './async-lock.js';
-import { checkMilliseconds, checkOptions, checkQuantity, show } from './validate.js';
+import { checkLatency, checkMilliseconds, checkOptions, checkQuantity, show } from './validate.js';
 
 /** Settings of an {@link AsyncInventory}. */
 export interface AsyncInventoryOptions {
@@ -40,7 +40,7 @@ export class AsyncInventory {
     }
     this.initialStock = initialStock;
     this.locked = locked;
-    this.latencyMs = checkMilliseconds('options.latencyMs', settings.latencyMs ?? 100, false);
+    this.latencyMs = checkLatency('options.latencyMs', settings.latencyMs ?? 100);
     this.#stock = initialStock;
     this.#lowest = initialStock;
   }

@@ -10,7 +10,7 @@ import {
   OperationInterruptedError,
   TimeoutError,
 } from './errors.js';
-import type { Inventory, PurchaseResult } from './inventory.js';
+import { Inventory, type PurchaseResult } from './inventory.js';
 import type { Repair } from './journal.js';
 import {
   BatchSlot,
@@ -27,7 +27,8 @@ import {
   type ReplayBatchTask,
   type ReplayTally,
 } from './protocol.js';
-import { checkMilliseconds, checkOptions, checkQuantity, show } from './validate.js';
+import { checkRequestId } from './request-log.js';
+import { checkLatency, checkMilliseconds, checkOptions, checkQuantity, show } from './validate.js';
 
 /** Settings of a {@link StockEngine}. */
 export interface EngineOptions {
@@ -109,6 +110,8 @@ export class StockEngine {
   #queue: Pending[] = [];
   #queueLatency = 0;
   #closed = false;
+  /** The first close's promise, which later calls to close return. */
+  #closing: Promise<void> | undefined;
   #tasks = 0;
   #purchases = 0;
   readonly #inFlight = new Set<Promise<unknown>>();
@@ -121,6 +124,9 @@ export class StockEngine {
   readonly #known = new Set<Worker>();
 
   constructor(inventory: Inventory, options?: EngineOptions) {
+    if (!(inventory instanceof Inventory)) {
+      throw new TypeError(`inventory must be an Inventory; received ${show(inventory)}`);
+    }
     const settings = checkOptions<EngineOptions>('options', options);
     const threads = settings.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
@@ -332,9 +338,14 @@ export class StockEngine {
       options?.deadlineMs ?? Number.POSITIVE_INFINITY,
       true,
     );
-    if (this.#closed) return;
+    if (this.#closing !== undefined) return this.#closing;
     this.#flush();
     this.#closed = true;
+    this.#closing = this.#drain(deadlineMs);
+    return this.#closing;
+  }
+
+  async #drain(deadlineMs: number): Promise<void> {
     const settled = Promise.allSettled([...this.#inFlight]);
     if (deadlineMs !== Number.POSITIVE_INFINITY) {
       const timer = setTimeout(() => this.#cancelAll(), deadlineMs);
@@ -583,13 +594,10 @@ function resolveOptions(options: EnginePurchaseOptions | undefined): ResolvedOpt
     settings.timeoutMs ?? Number.POSITIVE_INFINITY,
     true,
   );
-  const requestId = settings.requestId ?? null;
-  if (requestId !== null && typeof requestId !== 'string') {
-    throw new TypeError(`options.requestId must be a string; received ${show(requestId)}`);
-  }
+  const requestId = settings.requestId === undefined ? null : checkRequestId(settings.requestId);
   return {
     requestId,
-    latencyMs: checkMilliseconds('options.latencyMs', settings.latencyMs ?? 0, false),
+    latencyMs: checkLatency('options.latencyMs', settings.latencyMs ?? 0),
     timeoutMs,
     deadline: timeoutMs === Number.POSITIVE_INFINITY ? 0 : Date.now() + timeoutMs,
     signal,

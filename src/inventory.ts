@@ -28,11 +28,13 @@ import {
   Field,
   Header,
   type Strategy,
+  tableGeometry,
 } from './layout.js';
 import { RequestLog } from './request-log.js';
 import { holdCodec, orderCodec, purchaseCodec } from './request-outcomes.js';
 import { readTable, writeTable } from './table.js';
 import {
+  checkLatency,
   checkMilliseconds,
   checkOptions,
   checkQuantity,
@@ -227,6 +229,7 @@ export class Inventory {
       0,
     );
     const { names, stocks } = checkInitialStock(initialStock);
+    checkTableSize(names, padded, holdCapacity, maxHoldLines, requestLogCapacity);
     const table = writeTable(names, stocks, {
       strategy,
       padded,
@@ -314,31 +317,35 @@ export class Inventory {
   hold(lines: readonly OrderLine[], options?: HoldOptions): HoldResult {
     const combined = this.#combine(lines);
     const settings = resolveCallSettings(options);
+    const expiresInMs = this.#checkHold(combined, options?.expiresInMs);
+    // Every check runs before a request id is claimed, so a rejected call uses up no entry.
     return this.#once(options, 'hold', this.#holdCodec, () =>
-      this.#hold(combined, settings, options),
+      this.#hold(combined, settings, expiresInMs),
     );
   }
 
-  #hold(
-    combined: CombinedLine[],
-    settings: CallSettings,
-    options: HoldOptions | undefined,
-  ): Exclude<HoldResult, RequestRejection> {
-    const expiresInMs = options?.expiresInMs;
-    if (expiresInMs !== undefined) {
-      checkMilliseconds('options.expiresInMs', expiresInMs, false);
-      if (expiresInMs > MAX_HOLD_MS) {
-        throw new RangeError(
-          `options.expiresInMs must be at most ${MAX_HOLD_MS} (10 years); received ${expiresInMs}`,
-        );
-      }
-    }
+  #checkHold(combined: CombinedLine[], expiresInMs: unknown): number | undefined {
     if (combined.length > this.#holds.maxLines) {
       throw new RangeError(
         `a hold can carry at most ${this.#holds.maxLines} SKUs (options.maxHoldLines of the ` +
           `table); received ${combined.length}`,
       );
     }
+    if (expiresInMs === undefined) return undefined;
+    checkMilliseconds('options.expiresInMs', expiresInMs, false);
+    if ((expiresInMs as number) > MAX_HOLD_MS) {
+      throw new RangeError(
+        `options.expiresInMs must be at most ${MAX_HOLD_MS} (10 years); received ${show(expiresInMs)}`,
+      );
+    }
+    return expiresInMs as number;
+  }
+
+  #hold(
+    combined: CombinedLine[],
+    settings: CallSettings,
+    expiresInMs: number | undefined,
+  ): Exclude<HoldResult, RequestRejection> {
     const claimed = this.#holds.claim();
     if (claimed === null) return { ok: false, reason: 'no-free-hold-slot' };
 
@@ -544,7 +551,7 @@ export function resolveCallSettings(options: CallOptions | undefined): CallSetti
   if (faultHook !== undefined && typeof faultHook !== 'function') {
     throw new TypeError(`options.faultHook must be a function; received ${show(faultHook)}`);
   }
-  const latencyMs = checkMilliseconds('options.latencyMs', settings.latencyMs ?? 0, false);
+  const latencyMs = checkLatency('options.latencyMs', settings.latencyMs ?? 0);
   if (latencyMs > 0 && isMainThread) {
     throw new TypeError(
       `options.latencyMs of ${latencyMs} ms would block the main thread; use it only in worker threads`,
@@ -559,6 +566,34 @@ export function resolveCallSettings(options: CallOptions | undefined): CallSetti
     ),
     faultHook,
   };
+}
+
+/** Largest table: 1 GiB, well inside the Int32 byte counts of the header. */
+const MAX_TABLE_BYTES = 2 ** 30;
+
+function checkTableSize(
+  names: Uint8Array[],
+  padded: boolean,
+  holdCapacity: number,
+  maxHoldLines: number,
+  requestLogCapacity: number,
+): void {
+  const nameBytesLength = names.reduce((sum, bytes) => sum + bytes.length, 0);
+  const { totalBytes } = tableGeometry({
+    skuCount: names.length,
+    padded,
+    holdCapacity,
+    maxHoldLines,
+    requestLogCapacity,
+    requestLogBytes: requestLogCapacity > 0 ? RequestLog.bytesFor(requestLogCapacity) : 0,
+    nameBytesLength,
+  });
+  if (totalBytes > MAX_TABLE_BYTES) {
+    throw new RangeError(
+      `the table would take ${totalBytes} bytes, more than the maximum of ${MAX_TABLE_BYTES}; ` +
+        'lower options.holdCapacity, options.maxHoldLines or options.requestLogCapacity',
+    );
+  }
 }
 
 function checkCount(parameter: string, value: unknown, min: number): number {

@@ -2,7 +2,14 @@ import { StockEngine } from './engine.js';
 import { Inventory } from './inventory.js';
 import type { Strategy } from './layout.js';
 import type { RaceTaskResult } from './protocol.js';
-import { checkMilliseconds, checkOptions, checkQuantity, checkStrategy, show } from './validate.js';
+import {
+  checkLatency,
+  checkMilliseconds,
+  checkOptions,
+  checkQuantity,
+  checkStrategy,
+  show,
+} from './validate.js';
 
 /** Settings of a race: many buyers on one SKU, released together on real threads. */
 export interface RaceOptions {
@@ -161,7 +168,7 @@ function checkRaceOptions(options: RaceOptions | undefined): Required<RaceOption
     stock: checkQuantity('stock', settings.stock, 0),
     buyers: checkQuantity('buyers', settings.buyers),
     quantity: checkQuantity('quantity', settings.quantity),
-    latencyMs: checkMilliseconds('latencyMs', settings.latencyMs, false),
+    latencyMs: checkLatency('latencyMs', settings.latencyMs),
     padded: settings.padded,
   };
 }

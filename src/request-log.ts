@@ -506,6 +506,12 @@ export function requestIdHash(bytes: Uint8Array): number {
 }
 
 /** Validates a request id and returns its UTF-8 bytes and hash. */
+/** Checks a request id (a string of 1 to 128 UTF-8 bytes, valid Unicode) without storing it. */
+export function checkRequestId(value: unknown): string {
+  encodeRequestId(value);
+  return value as string;
+}
+
 function encodeRequestId(value: unknown): RequestKey {
   const parameter = 'options.requestId';
   if (typeof value !== 'string') {

@@ -1,7 +1,7 @@
 import { AsyncInventory } from './async-inventory.js';
 import type { Strategy } from './layout.js';
 import { race } from './race.js';
-import { checkMilliseconds } from './validate.js';
+import { checkLatency } from './validate.js';
 
 /** One of the three verification scenarios: buyers start at once against one item. */
 export interface Scenario {
@@ -153,7 +153,7 @@ export async function runOnThreads(
  * without and with the lock and on `unsafe` threads.
  */
 export async function runScenarios(latencyMs = 100): Promise<ScenarioResult[]> {
-  checkMilliseconds('latencyMs', latencyMs, false);
+  checkLatency('latencyMs', latencyMs);
   const [s1, s2, s3] = SCENARIOS as [Scenario, Scenario, Scenario];
   const results: ScenarioResult[] = [];
   for (const scenario of [s1, s2]) {

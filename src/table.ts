@@ -16,7 +16,7 @@ import {
   tableGeometry,
 } from './layout.js';
 import { MAX_REQUEST_LOG_CAPACITY, RequestLog } from './request-log.js';
-import { show } from './validate.js';
+import { checkSkuName, show } from './validate.js';
 
 /** What a table's header and name region say about it. */
 export interface TableInfo {
@@ -178,7 +178,10 @@ function readNames(
     if (start < 0 || end < start || end > bytes.length) {
       throw new InvalidTableError(`table name index is corrupt at SKU ${i}`);
     }
-    names.push(decoder.decode(bytes.subarray(start, end)));
+    names.push(readName(decoder, bytes.subarray(start, end), i));
+  }
+  if (new Set(names).size !== names.length) {
+    throw new InvalidTableError('table names a SKU twice, so one record could not be reached');
   }
   return names;
 }
@@ -214,3 +217,21 @@ const SharedWasmMemory = (
     };
   }
 ).WebAssembly.Memory;
+
+/** Decodes and checks SKU `index`'s name as `Inventory.create` checks it. */
+function readName(
+  decoder: InstanceType<typeof TextDecoder>,
+  bytes: Uint8Array,
+  index: number,
+): string {
+  try {
+    const name = decoder.decode(bytes);
+    checkSkuName('name', name);
+    return name;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new InvalidTableError(`table name of SKU ${index} is invalid: ${reason}`, {
+      cause: error,
+    });
+  }
+}

@@ -7,7 +7,8 @@ export function show(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean' || value == null)
     return String(value);
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value}`;
+  const kind = typeof value === 'object' ? (value.constructor?.name ?? 'object') : typeof value;
+  return `${/^[AEIOU]/i.test(kind) ? 'an' : 'a'} ${kind}`;
 }
 
 /**
@@ -25,6 +26,20 @@ export function checkQuantity(parameter: string, value: unknown, min = 1): numbe
     );
   }
   return value;
+}
+
+/** Longest latency window a call may ask for: one minute. */
+export const MAX_LATENCY_MS = 60_000;
+
+/** Checks a latency window: milliseconds from 0 to {@link MAX_LATENCY_MS}. */
+export function checkLatency(parameter: string, value: unknown): number {
+  const latencyMs = checkMilliseconds(parameter, value, false);
+  if (latencyMs > MAX_LATENCY_MS) {
+    throw new RangeError(
+      `${parameter} must be at most ${MAX_LATENCY_MS} ms; received ${show(value)}`,
+    );
+  }
+  return latencyMs;
 }
 
 /** Checks a time in milliseconds: a finite number >= 0, or `Infinity` where `allowInfinite`. */

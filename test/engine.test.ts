@@ -91,3 +91,22 @@ describe('StockEngine', () => {
     await expect(engine.purchase('A', 1, { latencyMs: -2 })).rejects.toThrow(RangeError);
   });
 });
+
+describe('StockEngine arguments', () => {
+  it('rejects a missing table and a bad request id before sending anything', async () => {
+    expect(() => new StockEngine({} as Inventory)).toThrow(/inventory must be an Inventory/);
+    const inventory = Inventory.create({ A: 5 });
+    engine = new StockEngine(inventory, { threads: 1 });
+    await expect(engine.purchase('A', 1, { requestId: '' })).rejects.toThrow(RangeError);
+    await expect(engine.purchase('A', 1, { latencyMs: 1e12 })).rejects.toThrow(/at most 60000/);
+    expect(engine.stats.tasks).toBe(0);
+  });
+
+  it('a second close waits for the first', async () => {
+    const closing = new StockEngine(Inventory.create({ A: 5 }), { threads: 2 });
+    const first = closing.close();
+    await closing.close();
+    expect(closing.liveThreads).toBe(0);
+    await first;
+  });
+});

@@ -255,3 +255,25 @@ describe('Inventory.attach', () => {
     expect(() => Inventory.attach(original.buffer)).toThrow(/layout version 99/);
   });
 });
+
+describe('table limits and names', () => {
+  it('rejects a table too large to address, naming the options', () => {
+    expect(() =>
+      Inventory.create({ A: 1 }, { holdCapacity: 1_000_000, maxHoldLines: 300 }),
+    ).toThrow(/lower options.holdCapacity/);
+    expect(() => Inventory.create({ A: 1 }, { maxHoldLines: 1_000_000 })).toThrow(RangeError);
+  });
+
+  it('refuses to attach a table whose names are invalid or repeated', () => {
+    const table = Inventory.create({ AB: 1, CD: 2 });
+    const bytes = new Uint8Array(table.buffer);
+    const at = bytes.indexOf(0x43); // the C of "CD" in the name bytes
+    bytes[at] = 0x41;
+    bytes[at + 1] = 0x42; // now "AB" twice
+    expect(() => Inventory.attach(table.buffer)).toThrow(/names a SKU twice/);
+    bytes[at + 1] = 0x0a; // a control character
+    expect(() => Inventory.attach(table.buffer)).toThrow(/name of SKU 1 is invalid/);
+    bytes[at + 1] = 0xff; // not UTF-8
+    expect(() => Inventory.attach(table.buffer)).toThrow(InvalidTableError);
+  });
+});

@@ -2,7 +2,7 @@ import { StockEngine } from '../engine.js';
 import { type InvariantViolation, Inventory, type SkuSnapshot } from '../inventory.js';
 import type { Strategy } from '../layout.js';
 import type { ReplayTally } from '../protocol.js';
-import { checkMilliseconds, checkOptions, checkStrategy, show } from '../validate.js';
+import { checkLatency, checkMilliseconds, checkOptions, checkStrategy, show } from '../validate.js';
 import { addReplayTally, emptyReplayTally } from './apply.js';
 import { type EncodedReplay, readAndEncode } from './encode.js';
 import { defaultDataDir, listMonthFiles, resolveMonthFiles } from './reader.js';
@@ -253,7 +253,7 @@ function checkReplayOptions(options: ReplayOptions | undefined): Settings {
     stockRatio,
     stockFile: given.stockFile,
     batchSize,
-    latencyMs: checkMilliseconds('latencyMs', given.latencyMs ?? DEFAULTS.latencyMs, false),
+    latencyMs: checkLatency('latencyMs', given.latencyMs ?? DEFAULTS.latencyMs),
     includeSkus: given.includeSkus === true,
     onProgress: given.onProgress,
   };
