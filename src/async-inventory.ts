@@ -33,7 +33,10 @@ export class AsyncInventory {
 
   constructor(initialStock: number, options?: AsyncInventoryOptions) {
     checkQuantity('initialStock', initialStock, 0);
-    const settings = checkOptions<AsyncInventoryOptions>('options', options);
+    const settings = checkOptions<AsyncInventoryOptions>('options', options, [
+      'locked',
+      'latencyMs',
+    ]);
     const locked = settings.locked ?? true;
     if (typeof locked !== 'boolean') {
       throw new TypeError(`options.locked must be a boolean; received ${show(locked)}`);

@@ -224,7 +224,7 @@ function isPromiseLike<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
 }
 
 function checkAcquireOptions(options: AcquireOptions): AcquireOptions {
-  const settings = checkOptions<AcquireOptions>('options', options);
+  const settings = checkOptions<AcquireOptions>('options', options, ['signal', 'timeoutMs']);
   if (settings.signal !== undefined && !(settings.signal instanceof AbortSignal)) {
     throw new TypeError('options.signal must be an AbortSignal');
   }

@@ -127,7 +127,7 @@ export class StockEngine {
     if (!(inventory instanceof Inventory)) {
       throw new TypeError(`inventory must be an Inventory; received ${show(inventory)}`);
     }
-    const settings = checkOptions<EngineOptions>('options', options);
+    const settings = checkOptions<EngineOptions>('options', options, ['threads', 'faultInjection']);
     const threads = settings.threads ?? availableParallelism();
     if (!Number.isInteger(threads) || threads < 1 || threads > 256) {
       throw new RangeError(
@@ -584,7 +584,12 @@ interface ResolvedOptions {
 }
 
 function resolveOptions(options: EnginePurchaseOptions | undefined): ResolvedOptions {
-  const settings = checkOptions<EnginePurchaseOptions>('options', options);
+  const settings = checkOptions<EnginePurchaseOptions>('options', options, [
+    'latencyMs',
+    'timeoutMs',
+    'signal',
+    'requestId',
+  ]);
   const signal = settings.signal;
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     throw new TypeError(`options.signal must be an AbortSignal; received ${show(signal)}`);

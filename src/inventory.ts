@@ -207,7 +207,13 @@ export class Inventory {
    * and the value, for an invalid or duplicate name, an invalid quantity or an unknown option.
    */
   static create(initialStock: InitialStock, options?: InventoryOptions): Inventory {
-    const settings = checkOptions<InventoryOptions>('options', options);
+    const settings = checkOptions<InventoryOptions>('options', options, [
+      'strategy',
+      'padded',
+      'holdCapacity',
+      'maxHoldLines',
+      'requestLogCapacity',
+    ]);
     const strategy = checkStrategy('options.strategy', settings.strategy ?? 'atomic');
     const padded = settings.padded ?? true;
     if (typeof padded !== 'boolean') {
@@ -546,7 +552,13 @@ function createDiscipline(strategy: Strategy, view: TableView, journal: Journal)
 /** Checks per-call options and fills in the defaults. */
 export function resolveCallSettings(options: CallOptions | undefined): CallSettings {
   if (options === undefined) return DEFAULT_CALL;
-  const settings = checkOptions<CallOptions>('options', options);
+  const settings = checkOptions<HoldOptions>('options', options, [
+    'latencyMs',
+    'timeoutMs',
+    'faultHook',
+    'requestId',
+    'expiresInMs',
+  ]);
   const faultHook = settings.faultHook;
   if (faultHook !== undefined && typeof faultHook !== 'function') {
     throw new TypeError(`options.faultHook must be a function; received ${show(faultHook)}`);

@@ -153,7 +153,15 @@ function dealAttempts(total: number, threads: number): number[] {
 }
 
 function checkRaceOptions(options: RaceOptions | undefined): Required<RaceOptions> {
-  const given = checkOptions<RaceOptions>('options', options);
+  const given = checkOptions<RaceOptions>('options', options, [
+    'strategy',
+    'threads',
+    'stock',
+    'buyers',
+    'quantity',
+    'latencyMs',
+    'padded',
+  ]);
   const settings = { ...DEFAULTS, ...withoutUndefined(given) };
   const threads = settings.threads;
   if (!Number.isInteger(threads) || threads < 1 || threads > 64) {

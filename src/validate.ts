@@ -96,11 +96,28 @@ export function checkStrategy(parameter: string, value: unknown): Strategy {
   return value as Strategy;
 }
 
-/** Checks that `value` is a plain options object (or undefined) and returns it. */
-export function checkOptions<T extends object>(parameter: string, value: unknown): Partial<T> {
+/**
+ * Checks that `value` is a plain options object (or undefined) and returns it. With `keys`, an
+ * option name outside them is a `TypeError`, so that a misspelt option fails instead of being
+ * ignored.
+ */
+export function checkOptions<T extends object>(
+  parameter: string,
+  value: unknown,
+  keys?: readonly (keyof T & string)[],
+): Partial<T> {
   if (value === undefined) return {};
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new TypeError(`${parameter} must be an object; received ${show(value)}`);
+  }
+  if (keys !== undefined) {
+    for (const key of Object.keys(value)) {
+      if (!(keys as readonly string[]).includes(key)) {
+        throw new TypeError(
+          `${parameter}.${key} is not an option; the options are ${keys.join(', ')}`,
+        );
+      }
+    }
   }
   return value as Partial<T>;
 }

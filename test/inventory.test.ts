@@ -277,3 +277,16 @@ describe('table limits and names', () => {
     expect(() => Inventory.attach(table.buffer)).toThrow(InvalidTableError);
   });
 });
+
+describe('option names', () => {
+  it('reject a misspelt option instead of ignoring it', () => {
+    expect(() => Inventory.create({ A: 1 }, { stratgy: 'mutex' } as never)).toThrow(
+      /options.stratgy is not an option/,
+    );
+    const inventory = Inventory.create({ A: 1 });
+    expect(() => inventory.purchase('A', 1, { requestID: 'x' } as never)).toThrow(
+      /options.requestID is not an option/,
+    );
+    expect(inventory.stock('A')).toBe(1);
+  });
+});

@@ -216,7 +216,19 @@ async function stockPlan(
 }
 
 function checkReplayOptions(options: ReplayOptions | undefined): Settings {
-  const given = checkOptions<ReplayOptions>('options', options);
+  const given = checkOptions<ReplayOptions>('options', options, [
+    'files',
+    'months',
+    'dataDir',
+    'strategy',
+    'threads',
+    'stockRatio',
+    'stockFile',
+    'batchSize',
+    'latencyMs',
+    'includeSkus',
+    'onProgress',
+  ]);
   if (given.files !== undefined && given.months !== undefined) {
     throw new TypeError('give options.files or options.months, not both');
   }
