@@ -13,7 +13,8 @@ import { checkStrategy } from './validate.js';
 const USAGE = `Usage: stockroom <command> [options]
 
 Commands:
-  demo        the scenarios, then a race on every strategy (what npm start runs)
+  demo        the scenarios, a race on every strategy and a replay of December 2010
+              (what npm start runs)
   scenarios   the three verification scenarios, in one event loop and on threads
   race        many buyers of one SKU on worker threads released together
   replay      replay a year of real orders (UCI Online Retail) across worker threads
@@ -76,11 +77,14 @@ async function main(argv: string[]): Promise<void> {
     throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   }
   const json = values.json === true;
+  checkFlags(command, values);
 
   switch (command) {
     case 'scenarios': {
       const latencyMs = numberOption('--latency', values.latency) ?? 100;
-      printScenarios(await runScenarios(latencyMs), json);
+      const results = await runScenarios(latencyMs);
+      printScenarios(results, json);
+      if (results.some((result) => !result.passed)) process.exitCode = 1;
       return;
     }
     case 'race': {
@@ -121,8 +125,12 @@ async function runRaces(
   values: Record<string, string | boolean | undefined>,
 ): Promise<RaceReport[]> {
   const strategy = typeof values.strategy === 'string' ? values.strategy : 'all';
-  const strategies: Strategy[] =
-    strategy === 'all' ? [...STRATEGIES] : [checkStrategy('--strategy', strategy)];
+  if (strategy !== 'all' && !(STRATEGIES as readonly string[]).includes(strategy)) {
+    throw new UsageError(
+      `--strategy must be one of ${STRATEGIES.join(', ')}, all; received ${JSON.stringify(strategy)}`,
+    );
+  }
+  const strategies: Strategy[] = strategy === 'all' ? [...STRATEGIES] : [strategy as Strategy];
   const options: RaceOptions = {
     threads: numberOption('--threads', values.threads),
     stock: numberOption('--stock', values.stock),
@@ -169,6 +177,44 @@ async function runReplay(
   } finally {
     bar.done();
   }
+}
+
+/** Flags each command takes, besides --json and --help. */
+const COMMAND_FLAGS: Record<string, readonly string[]> = {
+  demo: ['latency'],
+  scenarios: ['latency'],
+  race: ['strategy', 'threads', 'stock', 'buyers', 'quantity', 'latency', 'unpadded'],
+  replay: ['months', 'strategy', 'threads', 'stock-ratio', 'stock-file', 'batch', 'latency'],
+};
+
+function checkFlags(command: string, values: Record<string, unknown>): void {
+  const allowed = COMMAND_FLAGS[command];
+  if (allowed === undefined) return;
+  for (const [flag, value] of Object.entries(values)) {
+    if (value === undefined || flag === 'json' || flag === 'help') continue;
+    if (!allowed.includes(flag)) {
+      throw new UsageError(`--${flag} does not apply to ${command}; run stockroom --help`);
+    }
+  }
+}
+
+/** API parameter names in error messages, as the flags that set them. */
+const FLAG_OF: Record<string, string> = {
+  latencyMs: '--latency',
+  stockRatio: '--stock-ratio',
+  batchSize: '--batch',
+  threads: '--threads',
+  stock: '--stock',
+  buyers: '--buyers',
+  quantity: '--quantity',
+};
+
+/** The first line of an error message, with an API parameter name replaced by its flag. */
+function cliMessage(message: string): string {
+  const [first = ''] = message.split('\n');
+  const [word = '', ...rest] = first.split(' ');
+  const flag = FLAG_OF[word];
+  return flag === undefined ? first : [flag, ...rest].join(' ');
 }
 
 function numberOption(flag: string, value: unknown): number | undefined {
@@ -239,7 +285,7 @@ function printRaces(reports: RaceReport[], json: boolean): void {
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = cliMessage(error instanceof Error ? error.message : String(error));
   process.stderr.write(`stockroom: ${message}\n`);
   const badInput =
     error instanceof UsageError || error instanceof RangeError || error instanceof TypeError;

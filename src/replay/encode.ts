@@ -1,5 +1,6 @@
 import { ReplayKind } from '../protocol.js';
-import { type ReplayEvent, ReplayReader, type ReplayStats } from './reader.js';
+import { checkSkuName } from '../validate.js';
+import { ReplayDataError, type ReplayEvent, ReplayReader, type ReplayStats } from './reader.js';
 
 /** Consecutive events flattened for one pool task (see `ReplayBatchTask`). */
 export interface EncodedBatch {
@@ -72,11 +73,22 @@ function encodeEvent(
   for (const line of event.lines) {
     let number = numbers.get(line.sku);
     if (number === undefined) {
+      checkDataSku(line.sku, event);
       number = numbers.size;
       numbers.set(line.sku, number);
     }
     const ordered = event.kind === 'order' ? line.quantity : 0;
     demand.set(line.sku, (demand.get(line.sku) ?? 0) + ordered);
     target.push(number, line.quantity);
+  }
+}
+
+/** Checks a SKU of the data as a table checks SKU names, naming the file and line if not. */
+function checkDataSku(sku: string, event: ReplayEvent): void {
+  try {
+    checkSkuName('StockCode', sku);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new ReplayDataError(event.file, event.line, reason, { cause: error });
   }
 }

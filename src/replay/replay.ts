@@ -234,8 +234,12 @@ function checkReplayOptions(options: ReplayOptions | undefined): Settings {
   }
   const dataDir = given.dataDir ?? defaultDataDir();
   let files: string[];
-  if (given.files !== undefined) files = [...given.files];
-  else if (given.months !== undefined) files = resolveMonthFiles(given.months, dataDir);
+  if (given.files !== undefined) {
+    if (!Array.isArray(given.files)) {
+      throw new TypeError(`files must be an array of paths; received ${show(given.files)}`);
+    }
+    files = [...given.files];
+  } else if (given.months !== undefined) files = resolveMonthFiles(given.months, dataDir);
   else files = listMonthFiles(dataDir).map((month) => month.path);
 
   const threads = given.threads ?? DEFAULTS.threads;

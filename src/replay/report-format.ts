@@ -45,10 +45,11 @@ export function formatReplayReport(report: ReplayReport): string {
   const broken = report.violations
     .map((violation) => `  ${violation.sku}: ${violation.invariant}: ${violation.detail}\n`)
     .join('');
-  const malformed = report.malformed
-    .slice(0, 5)
-    .map((row) => `  skipped ${row.file}:${row.line}: ${row.reason}\n`)
-    .join('');
+  const shown = report.malformed.slice(0, 5);
+  const more = report.malformedRows - shown.length;
+  const malformed =
+    shown.map((row) => `  skipped ${row.file}:${row.line}: ${row.reason}\n`).join('') +
+    (more > 0 ? `  and ${more} more malformed rows (--json lists up to 20)\n` : '');
   return header + formatTable(['figure', 'value'], rows) + broken + malformed;
 }
 
