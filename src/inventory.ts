@@ -379,6 +379,9 @@ export class Inventory {
 
   /** Releases every hold whose expiry has passed. Returns how many it released. */
   releaseExpiredHolds(now = Date.now()): number {
+    if (typeof now !== 'number' || !Number.isFinite(now)) {
+      throw new TypeError(`now must be a finite number of milliseconds; received ${show(now)}`);
+    }
     return this.#holds.releaseExpired(now, resolveCallSettings(undefined));
   }
 
@@ -523,7 +526,10 @@ export class Inventory {
     }
     const byIndex = new Map<number, CombinedLine>();
     lines.forEach((line, position) => {
-      const index = this.indexOf(line?.sku);
+      if (line === null || typeof line !== 'object') {
+        throw new TypeError(`lines[${position}] must be { sku, quantity }; received ${show(line)}`);
+      }
+      const index = this.indexOf(line.sku);
       const quantity = checkQuantity(`lines[${position}].quantity`, line.quantity);
       const combined = byIndex.get(index);
       if (combined === undefined) {

@@ -2,7 +2,13 @@ import { MAX_NAME_BYTES, MAX_QUANTITY, STRATEGIES, type Strategy } from './layou
 
 /** Formats a received value for an error message: strings quoted, everything else as typed. */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') {
+    // JSON leaves DEL, C1 controls and line separators raw; escape them so they show.
+    return JSON.stringify(value).replace(
+      /[\u007f-\u009f\u2028\u2029\ufeff]/g,
+      (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`,
+    );
+  }
   if (typeof value === 'bigint') return `${value}n`;
   if (typeof value === 'number' || typeof value === 'boolean' || value == null)
     return String(value);
@@ -72,7 +78,7 @@ export function checkSkuName(parameter: string, value: unknown): Uint8Array {
     throw new RangeError(`${parameter} must be valid Unicode text; received ${show(value)}`);
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(value)) {
     throw new RangeError(
       `${parameter} must not contain control characters; received ${show(value)}`,
     );
