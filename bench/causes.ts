@@ -6,7 +6,7 @@
 export const MISS_CAUSES: Readonly<Record<string, string>> = {
   'batch-vs-cas':
     'Pool threads now buy by record index with settings resolved once per batch, reading the ' +
-    'purchases from shared memory, which took this ratio from 0.14 to about 0.7-0.85 over ' +
+    'purchases from shared memory, which took this ratio from 0.14 to 0.60-0.85 over ' +
     'the last runs. What remains per purchase beyond the compare-and-swap is ' +
     "kept on purpose: a compare-and-swap and two sequentially consistent stores on the batch's " +
     'status words, through which the caller can cancel a purchase that has not started and ' +
