@@ -209,7 +209,7 @@ const FLAG_OF: Record<string, string> = {
   quantity: '--quantity',
 };
 
-/** The first line of an error message, with an API parameter name replaced by its flag. */
+/** Returns the first line of an error message, with an API parameter name replaced by its flag. */
 function cliMessage(message: string): string {
   const [first = ''] = message.split('\n');
   const [word = '', ...rest] = first.split(' ');

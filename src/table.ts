@@ -195,7 +195,7 @@ const WASM_PAGE_BYTES = 65_536;
 /**
  * Allocates a zeroed SharedArrayBuffer of at least `bytes` bytes that starts on a page
  * boundary. A plain `new SharedArrayBuffer` has no alignment promise beyond 8 bytes in Node.js,
- * so a 64-byte record could straddle two cache lines; the memory of a shared
+ * so a 64-byte record could straddle two cache lines. The memory of a shared
  * `WebAssembly.Memory` starts on a page, which makes each padded record one cache line.
  */
 function pageAlignedBuffer(bytes: number): SharedArrayBuffer {

@@ -34,7 +34,7 @@ export function checkQuantity(parameter: string, value: unknown, min = 1): numbe
   return value;
 }
 
-/** Longest latency window a call may ask for: one minute. */
+/** Maximum latency window of a call: one minute. */
 export const MAX_LATENCY_MS = 60_000;
 
 /** Checks a latency window: milliseconds from 0 to {@link MAX_LATENCY_MS}. */

@@ -42,9 +42,9 @@ export class AtomicDiscipline implements Discipline {
 
   /**
    * Adds units under the SKU's lock, although purchases never take it. Held units may come
-   * back at any time, so a restock must leave room for them; and only with every increase of
-   * the stock behind the lock can the stock not go down and back up between the room check
-   * and the swap (the ABA problem), which would let a restock pass the check on stale figures.
+   * back at any time, so a restock must leave room for them. With every increase of the stock
+   * behind the lock, the stock cannot go down and back up between the room check and the swap
+   * (the ABA problem), which would let a restock pass the check on stale figures.
    */
   restock(index: number, quantity: number, settings: CallSettings): RestockResult {
     const { i32 } = this.#view;
@@ -153,7 +153,7 @@ export class AtomicDiscipline implements Discipline {
       const stock = Atomics.load(i32, slot);
       if (stock < quantity) return -1 - stock;
       if (latencyMs > 0) sleepSync(latencyMs);
-      // The swap succeeds only if nobody wrote since the load, so the check above still holds.
+      // The swap succeeds only if no thread wrote since the load, so the check above still holds.
       if (Atomics.compareExchange(i32, slot, stock, stock - quantity) === stock) {
         return stock - quantity;
       }

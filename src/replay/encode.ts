@@ -8,7 +8,7 @@ export interface EncodedBatch {
   count: number;
 }
 
-/** What one pass over the replay files yields: the demand and the events, encoded. */
+/** Result of one pass over the replay files: the demand and the encoded events. */
 export interface EncodedReplay {
   /** Units ordered per SKU, in order of first appearance; every SKU of the replay is listed. */
   demand: Map<string, number>;
