@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 
 import { AsyncLock } from './async-lock.js';
-import { checkLatency, checkMilliseconds, checkOptions, checkQuantity, show } from './validate.js';
+import { checkLatency, checkOptions, checkQuantity, show } from './validate.js';
 
 /** Settings of an {@link AsyncInventory}. */
 export interface AsyncInventoryOptions {

@@ -2,14 +2,7 @@ import { StockEngine } from './engine.js';
 import { Inventory } from './inventory.js';
 import type { Strategy } from './layout.js';
 import type { RaceTaskResult } from './protocol.js';
-import {
-  checkLatency,
-  checkMilliseconds,
-  checkOptions,
-  checkQuantity,
-  checkStrategy,
-  show,
-} from './validate.js';
+import { checkLatency, checkOptions, checkQuantity, checkStrategy, show } from './validate.js';
 
 /** Settings of a race: many buyers on one SKU, released together on real threads. */
 export interface RaceOptions {

@@ -2,7 +2,7 @@ import { StockEngine } from '../engine.js';
 import { type InvariantViolation, Inventory, type SkuSnapshot } from '../inventory.js';
 import type { Strategy } from '../layout.js';
 import type { ReplayTally } from '../protocol.js';
-import { checkLatency, checkMilliseconds, checkOptions, checkStrategy, show } from '../validate.js';
+import { checkLatency, checkOptions, checkStrategy, show } from '../validate.js';
 import { addReplayTally, emptyReplayTally } from './apply.js';
 import { type EncodedReplay, readAndEncode } from './encode.js';
 import { defaultDataDir, listMonthFiles, resolveMonthFiles } from './reader.js';
