@@ -6,9 +6,9 @@
 export const MISS_CAUSES: Readonly<Record<string, string>> = {
   'batch-vs-cas':
     'Pool threads now buy by record index with settings resolved once per batch, reading the ' +
-    'purchases from shared memory, which took this ratio from 0.14 to 0.60-0.85 over ' +
+    'purchases from shared memory, which took this ratio from 0.14 to 0.60-0.86 over ' +
     'the last runs. What remains per purchase beyond the compare-and-swap is ' +
-    "kept on purpose: a compare-and-swap and two sequentially consistent stores on the batch's " +
+    "kept on purpose: a compare-and-swap and a sequentially consistent store on the batch's " +
     'status words, through which the caller can cancel a purchase that has not started and ' +
     'learn, after a pool thread died, which purchases ran; and the BigInt `Atomics.add` on the ' +
     '64-bit sold counter, which lets conservation be checked from the buffer. An earlier CPU ' +

@@ -87,10 +87,11 @@ function runPurchases(task: PurchaseBatchTask): PurchaseBatchResult {
               requestId,
             });
       if (result.ok) {
-        Atomics.store(slots, at + PurchaseWord.code, result.remaining);
+        // A plain store: the status store after it publishes the code to the caller's thread.
+        slots[at + PurchaseWord.code] = result.remaining;
         Atomics.store(slots, at, PurchaseStatus.done);
       } else if (result.reason === 'insufficient-stock') {
-        Atomics.store(slots, at + PurchaseWord.code, shortCode(result.available));
+        slots[at + PurchaseWord.code] = shortCode(result.available);
         Atomics.store(slots, at, PurchaseStatus.done);
       } else {
         Atomics.store(slots, at, STATUS_OF_REASON[result.reason]);

@@ -1,5 +1,8 @@
 import { Counter, Field, HEADER_BYTES, MAX_QUANTITY } from '../layout.js';
 
+/** BigInts of the small quantities most calls use, made once: a purchase then allocates none. */
+const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i));
+
 /** Typed views over one table's buffer, with the slot arithmetic of its records. */
 export class TableView {
   readonly i32: Int32Array;
@@ -24,7 +27,8 @@ export class TableView {
 
   /** Adds `quantity` to a 64-bit counter atomically. */
   addToCounter(index: number, counter: number, quantity: number): void {
-    Atomics.add(this.i64, this.counterSlot(index, counter), BigInt(quantity));
+    const amount = SMALL_BIGINTS[quantity] ?? BigInt(quantity);
+    Atomics.add(this.i64, this.counterSlot(index, counter), amount);
   }
 
   /** Atomically moves `quantity` units of record `index` from held to sold. */
