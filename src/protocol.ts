@@ -128,15 +128,20 @@ export interface ReplayBatchTask {
 export interface ReplayTally {
   ordersFulfilled: number;
   ordersRejected: number;
+  /** Lines of fulfilled orders, counted as in the data, before lines of one SKU combine. */
   linesFulfilled: number;
   linesRejected: number;
   unitsSold: number;
+  /** Return events processed, including those with rejected lines. */
   returnsApplied: number;
+  /** Return lines rejected because they would lift a SKU's stock above 2^31-1. */
   returnLinesRejected: number;
   unitsReturned: number;
   writeOffs: number;
   unitsWrittenOff: number;
+  /** Units that write-offs requested but that were not in stock. */
   writeOffShortfall: number;
+  /** Operations that gave up waiting for a lock (never, without a timeout). */
   timeouts: number;
 }
 

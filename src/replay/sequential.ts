@@ -3,6 +3,8 @@
  * can be checked against it: same figures for the same event order, and the same conservation
  * law per SKU.
  */
+import type { ReplayTally } from '../protocol.js';
+import { emptyReplayTally } from './apply.js';
 import { MAX_QUANTITY, type ReplayEvent, type ReplayLine } from './reader.js';
 
 /**
@@ -23,25 +25,10 @@ export interface SkuFigures {
 }
 
 /**
- * Totals over a replay, with the field names of the engine's replay tally. Line counts are of
- * the events' original lines, before combining.
+ * Totals over a replay: the engine's replay tally, which a sequential replay, having no locks,
+ * counts without timeouts.
  */
-export interface SequentialTotals {
-  ordersFulfilled: number;
-  ordersRejected: number;
-  linesFulfilled: number;
-  linesRejected: number;
-  unitsSold: number;
-  /** Return events processed, including those with rejected lines. */
-  returnsApplied: number;
-  /** Return lines rejected because they would lift a SKU's stock above `MAX_QUANTITY`. */
-  returnLinesRejected: number;
-  unitsReturned: number;
-  writeOffs: number;
-  unitsWrittenOff: number;
-  /** Units that write-offs requested but that were not in stock. */
-  writeOffShortfall: number;
-}
+export type SequentialTotals = Omit<ReplayTally, 'timeouts'>;
 
 /** Per-SKU figures and totals at the end of a replay. */
 export interface SequentialResult {
@@ -117,19 +104,7 @@ interface CombinedLine {
  */
 export class SequentialStock {
   readonly skus = new Map<string, SkuFigures>();
-  readonly totals: SequentialTotals = {
-    ordersFulfilled: 0,
-    ordersRejected: 0,
-    linesFulfilled: 0,
-    linesRejected: 0,
-    unitsSold: 0,
-    returnsApplied: 0,
-    returnLinesRejected: 0,
-    unitsReturned: 0,
-    writeOffs: 0,
-    unitsWrittenOff: 0,
-    writeOffShortfall: 0,
-  };
+  readonly totals: SequentialTotals = withoutTimeouts(emptyReplayTally());
 
   /** Copies `initialStock`: whole numbers of units from 0 to `MAX_QUANTITY` per SKU. */
   constructor(initialStock: ReadonlyMap<string, number>) {
@@ -319,4 +294,9 @@ export function findConservationViolations(
     }
   }
   return violations;
+}
+
+function withoutTimeouts(tally: ReplayTally): SequentialTotals {
+  const { timeouts: _timeouts, ...totals } = tally;
+  return totals;
 }
