@@ -28,6 +28,7 @@ import {
   StockEngine,
   TimeoutError,
 } from 'stockroom';
+import { createRandom } from 'stockroom/testing';
 
 const USAGE = `Usage: npm run soak -- [options]
 
@@ -98,21 +99,12 @@ function parseNumber(flag: string, text: string, min: number, max: number, whole
   return value;
 }
 
-/** A seeded pseudo-random generator (mulberry32): small, fast, and repeatable for a seed. */
+/** Seeded pseudo-random choices, repeatable for a seed, over the testing kit's generator. */
 class Random {
-  #state: number;
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  /** Returns a number in [0, 1). */
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+    this.next = createRandom(seed);
   }
 
   int(min: number, max: number): number {

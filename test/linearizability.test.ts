@@ -9,6 +9,7 @@ import {
   type OrderLine,
 } from '../src/testing/inventory-model.js';
 import { checkLinearizability, type Model } from '../src/testing/linearizability.js';
+import { createRandom } from '../src/testing/seeded-random.js';
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -478,20 +479,12 @@ describe('inventory model', () => {
 // ---------------------------------------------------------------------------------------------
 // Random histories
 
-/** Deterministic pseudo-random numbers (mulberry32), so a failing seed can be replayed. */
+/** Deterministic pseudo-random numbers, so a failing seed can be replayed. */
 class Random {
-  #state: number;
+  readonly next: () => number;
 
   constructor(seed: number) {
-    this.#state = seed >>> 0;
-  }
-
-  next(): number {
-    this.#state = (this.#state + 0x6d2b79f5) >>> 0;
-    let t = this.#state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+    this.next = createRandom(seed);
   }
 
   below(n: number): number {
