@@ -117,13 +117,9 @@ export class AtomicDiscipline implements Discipline {
   /** Returns held units to the stock, under each SKU's lock, as a restock would (see there). */
   releaseHeld(lines: readonly CombinedLine[], settings: CallSettings): boolean {
     const { i32 } = this.#view;
-    let locked = 0;
+    const locked = this.#view.lockLines(lines, settings.timeoutMs);
     try {
-      // Lines are sorted by record index, so two releases lock in one order and cannot deadlock.
-      for (; locked < lines.length; locked++) {
-        const lockSlot = this.#view.stockSlot((lines[locked] as CombinedLine).index) + Field.lock;
-        if (!lock(i32, lockSlot, settings.timeoutMs)) return false;
-      }
+      if (locked < lines.length) return false;
       for (const line of lines) {
         const slot = this.#view.stockSlot(line.index);
         Atomics.add(i32, slot + Field.stock, line.quantity);
@@ -131,9 +127,7 @@ export class AtomicDiscipline implements Discipline {
       }
       return true;
     } finally {
-      for (let i = locked - 1; i >= 0; i--) {
-        unlock(i32, this.#view.stockSlot((lines[i] as CombinedLine).index) + Field.lock);
-      }
+      this.#view.unlockLines(lines, locked);
     }
   }
 

@@ -116,7 +116,7 @@ export class MutexDiscipline implements Discipline {
   }
 
   /**
-   * Locks every SKU of the order (see #lockAll), then checks all lines, then writes all.
+   * Locks every SKU of the order (see TableView.lockLines), then checks all lines, then writes all.
    * NOTE: order writes are not journaled, so a thread terminated between them leaves the order
    * partly applied; the engine terminates a thread only for an injected fault, in a purchase.
    */
@@ -126,7 +126,7 @@ export class MutexDiscipline implements Discipline {
     into: Destination,
   ): CombinedOrderResult {
     const { i32 } = this.#view;
-    const locked = this.#lockAll(lines, settings.timeoutMs);
+    const locked = this.#view.lockLines(lines, settings.timeoutMs);
     try {
       if (locked < lines.length) return TIMED_OUT;
       for (const line of lines) {
@@ -142,13 +142,13 @@ export class MutexDiscipline implements Discipline {
       }
       return { ok: true };
     } finally {
-      this.#unlockFirst(lines, locked);
+      this.#view.unlockLines(lines, locked);
     }
   }
 
   releaseHeld(lines: readonly CombinedLine[], settings: CallSettings): boolean {
     const { i32 } = this.#view;
-    const locked = this.#lockAll(lines, settings.timeoutMs);
+    const locked = this.#view.lockLines(lines, settings.timeoutMs);
     try {
       if (locked < lines.length) return false;
       for (const line of lines) {
@@ -158,41 +158,20 @@ export class MutexDiscipline implements Discipline {
       }
       return true;
     } finally {
-      this.#unlockFirst(lines, locked);
+      this.#view.unlockLines(lines, locked);
     }
   }
 
   commitHeld(lines: readonly CombinedLine[], settings: CallSettings): boolean {
     // Under the locks although the stock does not change: under `mutex`, sold counters change
     // only while their SKU is locked, which lets the journal tell whether a write finished.
-    const locked = this.#lockAll(lines, settings.timeoutMs);
+    const locked = this.#view.lockLines(lines, settings.timeoutMs);
     try {
       if (locked < lines.length) return false;
       for (const line of lines) this.#view.commitHeldUnits(line.index, line.quantity);
       return true;
     } finally {
-      this.#unlockFirst(lines, locked);
-    }
-  }
-
-  /**
-   * Locks the SKUs of `lines` in ascending record index, whatever the order of the caller's
-   * lines, so two orders can never each hold a lock the other waits for. Returns how many it
-   * locked: fewer than `lines.length` after a timeout.
-   */
-  #lockAll(lines: readonly CombinedLine[], timeoutMs: number): number {
-    const { i32 } = this.#view;
-    let locked = 0;
-    for (; locked < lines.length; locked++) {
-      const slot = this.#view.stockSlot((lines[locked] as CombinedLine).index);
-      if (!lock(i32, slot + Field.lock, timeoutMs)) break;
-    }
-    return locked;
-  }
-
-  #unlockFirst(lines: readonly CombinedLine[], count: number): void {
-    for (let i = count - 1; i >= 0; i--) {
-      unlock(this.#view.i32, this.#view.stockSlot((lines[i] as CombinedLine).index) + Field.lock);
+      this.#view.unlockLines(lines, locked);
     }
   }
 }

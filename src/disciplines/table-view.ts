@@ -1,4 +1,6 @@
+import { lock, unlock } from '../futex.js';
 import { Counter, Field, HEADER_BYTES, MAX_QUANTITY } from '../layout.js';
+import type { CombinedLine } from './types.js';
 
 /** BigInts of the small quantities most calls use, made once: a purchase then allocates none. */
 const SMALL_BIGINTS: readonly bigint[] = Array.from({ length: 256 }, (_, i) => BigInt(i));
@@ -35,6 +37,27 @@ export class TableView {
   commitHeldUnits(index: number, quantity: number): void {
     Atomics.sub(this.i32, this.stockSlot(index) + Field.held, quantity);
     this.addToCounter(index, Counter.sold, quantity);
+  }
+
+  /**
+   * Locks the SKUs of `lines`, which are sorted by record index, in that order whatever the
+   * order of the caller's lines, so two callers can never each hold a lock the other waits for.
+   * Returns how many it locked: fewer than `lines.length` after a timeout.
+   */
+  lockLines(lines: readonly CombinedLine[], timeoutMs: number): number {
+    let locked = 0;
+    for (; locked < lines.length; locked++) {
+      const slot = this.stockSlot((lines[locked] as CombinedLine).index) + Field.lock;
+      if (!lock(this.i32, slot, timeoutMs)) break;
+    }
+    return locked;
+  }
+
+  /** Unlocks the first `count` SKUs of `lines`, as {@link lockLines} locked them. */
+  unlockLines(lines: readonly CombinedLine[], count: number): void {
+    for (let i = count - 1; i >= 0; i--) {
+      unlock(this.i32, this.stockSlot((lines[i] as CombinedLine).index) + Field.lock);
+    }
   }
 
   /** Units of record `index` held by live holds. */

@@ -28,7 +28,7 @@ export type CombinedOrderResult =
   | { ok: false; reason: 'insufficient-stock'; short: CombinedLine; available: number }
   | { ok: false; reason: 'timed-out' };
 
-/** Where an order's units go: sold at once, or held until a commit or release. */
+/** Destination of an order's units: sold at once, or held until a commit or release. */
 export type Destination = 'sold' | 'held';
 
 /** Per-call settings shared by every discipline. */
