@@ -23,6 +23,19 @@ async function waitForThreads(target: StockEngine, count: number): Promise<numbe
   return target.liveThreads;
 }
 
+/**
+ * Starts a purchase of A that takes A's lock and hangs before its write, and waits until it
+ * holds the lock. Aborting `controller` terminates its thread; `fault` settles then.
+ */
+async function hangHoldingLock(target: StockEngine, inventory: Inventory) {
+  const controller = new AbortController();
+  const fault = target
+    .injectFault('A', 1, { point: 'before-write', action: 'hang', signal: controller.signal })
+    .catch((error: unknown) => error);
+  for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
+  return { controller, fault };
+}
+
 type Action = 'exit' | 'throw' | 'hang';
 type Point = 'before-write' | 'after-write';
 
@@ -114,11 +127,7 @@ describe('engine aborts and timeouts', () => {
     const inventory = Inventory.create({ A: 10, B: 10 }, { strategy: 'mutex' });
     // Three threads: one hangs in the fault, one waits for A's lock, one buys B.
     engine = new StockEngine(inventory, { threads: 3, faultInjection: true });
-    const controller = new AbortController();
-    const fault = engine
-      .injectFault('A', 1, { point: 'before-write', action: 'hang', signal: controller.signal })
-      .catch((caught: unknown) => caught);
-    for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
+    const { controller, fault } = await hangHoldingLock(engine, inventory);
     const error = await engine
       .purchaseBatch(
         [
@@ -159,11 +168,7 @@ describe('engine aborts and timeouts', () => {
   it('a lock wait that times out rejects with TimeoutError and frees nothing', async () => {
     const inventory = Inventory.create({ A: 10 }, { strategy: 'mutex' });
     engine = new StockEngine(inventory, { threads: 2, faultInjection: true });
-    const controller = new AbortController();
-    const fault = engine
-      .injectFault('A', 1, { point: 'before-write', action: 'hang', signal: controller.signal })
-      .catch((error: unknown) => error);
-    for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
+    const { controller, fault } = await hangHoldingLock(engine, inventory);
     const owner = inventory.lockState('A').owner;
 
     await expect(engine.purchase('A', 1, { timeoutMs: 50 })).rejects.toBeInstanceOf(TimeoutError);
@@ -180,11 +185,7 @@ describe('main thread under lock contention', () => {
   it('keeps its event loop running while a lock it wants is held', async () => {
     const inventory = Inventory.create({ A: 100 }, { strategy: 'mutex' });
     engine = new StockEngine(inventory, { threads: 3, faultInjection: true });
-    const controller = new AbortController();
-    const fault = engine
-      .injectFault('A', 1, { point: 'before-write', action: 'hang', signal: controller.signal })
-      .catch((caught: unknown) => caught);
-    for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
+    const { controller, fault } = await hangHoldingLock(engine, inventory);
 
     const histogram = monitorEventLoopDelay({ resolution: 5 });
     histogram.enable();
@@ -205,11 +206,7 @@ describe('engine close', () => {
   it('with a deadline cancels calls that have not started', async () => {
     const inventory = Inventory.create({ A: 10 }, { strategy: 'mutex' });
     const closing = new StockEngine(inventory, { threads: 2, faultInjection: true });
-    const controller = new AbortController();
-    const fault = closing
-      .injectFault('A', 1, { point: 'before-write', action: 'hang', signal: controller.signal })
-      .catch((error: unknown) => error);
-    for (let i = 0; i < 400 && !inventory.lockState('A').locked; i++) await delay(5);
+    const { controller, fault } = await hangHoldingLock(closing, inventory);
     // Two purchases in one batch: the first waits for the lock, the second never starts.
     const waiting = [closing.purchase('A', 1), closing.purchase('A', 1)].map((call) =>
       call.then(
