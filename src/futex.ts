@@ -5,7 +5,7 @@ import { waitAsyncAlive } from './wait.js';
 /**
  * A futex mutex on one Int32 slot that names its holder, as Linux's PI futexes store the
  * holder's thread id in the futex word. The word is 0 when free, else `owner << 1 | waiters`:
- * `owner` is the holder's `threadId + 1` and the low bit says that a waiter may be asleep.
+ * `owner` is the holder's `threadId + 1` and the low bit is set when a waiter may be asleep.
  *
  * Taking the lock is one compare-and-swap that writes the owner with it, so there is no moment
  * in which the lock is held by nobody known: if the holder's thread dies, the engine can see
@@ -60,8 +60,8 @@ export function lock(view: Int32Array, at: number, timeoutMs: number): boolean {
  * thread does not hold it: unlocking another thread's lock would break mutual exclusion.
  */
 export function unlock(view: Int32Array, at: number): void {
-  // Uncontended, one compare-and-swap frees the lock; it fails if a waiter set its bit or if
-  // this thread does not hold the lock, and the slower path below sorts out which.
+  // Uncontended, one compare-and-swap frees the lock. It fails if a waiter set its bit or if
+  // this thread does not hold the lock, and the slower path below finds out which.
   if (Atomics.compareExchange(view, at, MINE, FREE) === MINE) return;
   // Only the holder may change the owner part, so checking it before the exchange is safe.
   const held = Atomics.load(view, at);

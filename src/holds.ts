@@ -5,7 +5,7 @@ import { HoldSlot, HoldState, type TableGeometry } from './layout.js';
 import { sleepSync } from './sleep.js';
 import { show } from './validate.js';
 
-/** How a second settle of the same hold, or a settle of an expired hold, ends. */
+/** Reason a settle changed nothing: the hold was settled before, or it expired. */
 export type SettleRejection =
   | 'already-committed'
   | 'already-released'

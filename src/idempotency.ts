@@ -1,7 +1,7 @@
 import type { RequestLog } from './request-log.js';
 import { show } from './validate.js';
 
-/** Why a request with an id was not applied, besides the operation's own outcomes. */
+/** Reason a request with an id was not applied, besides the operation's own outcomes. */
 export type RequestRejection =
   /** Another call with the same id is being applied right now and did not finish in time. */
   | { ok: false; reason: 'request-in-progress' }
@@ -12,7 +12,7 @@ export type RequestRejection =
 export const RequestKind = { purchase: 1, order: 2, hold: 3 } as const;
 export type RequestKind = keyof typeof RequestKind;
 
-/** How one kind of outcome is stored in at most 7 Int32 words (the kind takes the first). */
+/** Encoding of one kind of outcome in at most 7 Int32 words (the kind takes the first). */
 export interface OutcomeCodec<R> {
   /** Words to record, or `null` for an outcome that must not be recorded (a retry applies). */
   encode(outcome: R): number[] | null;

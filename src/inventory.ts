@@ -366,8 +366,8 @@ export class Inventory {
     return { ok: true, id: holdId(claimed.slot, claimed.generation), expiresAt };
   }
 
-  /** Sells the units of hold `id`. A second settle of the same hold changes nothing and says
-   * why; so does a commit after the hold expired. */
+  /** Sells the units of hold `id`. A second settle of the same hold changes nothing and
+   * returns the reason, and so does a commit after the hold expired. */
   commitHold(id: string, options?: CallOptions): SettleResult {
     return this.#holds.settle(id, 'commit', resolveCallSettings(options));
   }
@@ -434,8 +434,8 @@ export class Inventory {
     return { ...repair, locksFreed, requestsReleased };
   }
 
-  /** Stock and counters of every SKU. Each SKU's figures are read one after another, so a
-   * snapshot taken while threads sell is not one instant; at a quiet point it is exact. */
+  /** Returns the stock and counters of every SKU. The SKUs are read one after another, so a
+   * snapshot taken while threads sell is not one instant. At a quiet point it is exact. */
   snapshot(): SkuSnapshot[] {
     return this.#names.map((sku, index) => this.#readRecord(sku, index));
   }

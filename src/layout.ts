@@ -69,7 +69,7 @@ export const Header = {
   holdsOffset: 12,
   holdCapacity: 13,
   maxHoldLines: 14,
-  /** Where the next search for a free hold slot starts. */
+  /** Slot at which the next search for a free hold slot starts. */
   holdCursor: 15,
   journalOffset: 16,
   journalEntries: 17,
@@ -118,7 +118,7 @@ export const HoldState = {
   /** A thread is writing a new hold into the slot. */
   filling: 1,
   held: 2,
-  /** A thread won the hold and is moving its units; nobody else may touch it. */
+  /** A thread won the hold and is moving its units, so no other thread may touch it. */
   settling: 3,
   committed: 4,
   released: 5,

@@ -66,7 +66,7 @@ export interface PurchaseBatchTask {
   slots: SharedArrayBuffer;
 }
 
-/** What a batch task returns: the errors of purchases that threw, by position. */
+/** Result of a batch task: the errors of the purchases that threw, by position. */
 export type PurchaseBatchResult = { position: number; name: string; message: string }[];
 
 /** A worker's part of a race: wait at the start barrier, then buy `attempts` times. */
@@ -79,7 +79,7 @@ export interface RaceTask {
   barrierTimeoutMs: number;
 }
 
-/** What one worker did in a race, counted from its own results, not from the table. */
+/** Tally of one worker's race, counted from its own results, not from the table. */
 export interface RaceTaskResult {
   successes: number;
   rejections: number;
@@ -89,7 +89,7 @@ export interface RaceTaskResult {
   lowestRemaining: number;
 }
 
-/** How an injected fault ends the purchase it interrupts. */
+/** Way an injected fault ends the purchase it interrupts. */
 export type FaultAction = 'exit' | 'throw' | 'hang';
 
 /** A purchase that fails on purpose inside its critical section, for failure-handling tests. */
@@ -102,12 +102,12 @@ export interface FaultTask {
   slots: SharedArrayBuffer;
 }
 
-/** How a fault task ended when its thread survived it. */
+/** Outcome of a fault task whose thread survived it. */
 export interface FaultOutcome {
   /** Whether the fault hook ran: it runs only inside a write, so not for a rejected purchase. */
   fired: boolean;
   tookEffect: boolean | null;
-  /** Why the purchase was rejected, when it did not fire. */
+  /** Reason the purchase was rejected, when the fault did not fire. */
   reason: string | null;
 }
 
@@ -124,7 +124,7 @@ export interface ReplayBatchTask {
   latencyMs: number;
 }
 
-/** What a worker did with one replay batch, counted from its own results. */
+/** Tally of one replay batch, counted from the worker's own results. */
 export interface ReplayTally {
   ordersFulfilled: number;
   ordersRejected: number;

@@ -22,7 +22,7 @@ export interface RaceOptions {
   padded?: boolean;
 }
 
-/** What a race measured. Sales are counted from the workers' own results. */
+/** Figures of one race. Sales are counted from the workers' own results. */
 export interface RaceReport {
   strategy: Strategy;
   threads: number;

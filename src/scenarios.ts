@@ -20,7 +20,7 @@ export interface ScenarioFigures {
   finalStock: number;
 }
 
-/** Where a scenario ran: one event loop with or without the lock, or threads. */
+/** Place a scenario ran: one event loop with or without the lock, or threads. */
 export type ScenarioMode = 'event loop, locked' | 'event loop, unlocked' | `threads, ${Strategy}`;
 
 /** One scenario run beside what it should produce. */
@@ -30,7 +30,7 @@ export interface ScenarioResult {
   measured: ScenarioFigures & { oversold: number; lostUpdates: number; wallMs: number };
   /** Exact figures a correct run produces; `null` where the run must break an invariant. */
   expected: ScenarioFigures | null;
-  /** What the run must show instead of exact figures. */
+  /** Expectation the run must meet, in words, where it has no exact figures. */
   expectation: string;
   /** Whether the measured run meets the expectation. */
   passed: boolean;

@@ -18,7 +18,7 @@ import {
 import { MAX_REQUEST_LOG_CAPACITY, RequestLog } from './request-log.js';
 import { checkSkuName, show } from './validate.js';
 
-/** What a table's header and name region say about it. */
+/** Strategy, geometry and SKU names read from a table's header and name region. */
 export interface TableInfo {
   strategy: Strategy;
   geometry: TableGeometry;

@@ -474,7 +474,9 @@ function keyOf(state: InventoryState): string {
 function compareFirst(a: readonly [string, unknown], b: readonly [string, unknown]): number {
   const x = a[0];
   const y = b[0];
-  return x < y ? -1 : x > y ? 1 : 0;
+  if (x < y) return -1;
+  if (x > y) return 1;
+  return 0;
 }
 
 /** Describes the stock that differs from the initial stock, and the active holds. */
