@@ -26,6 +26,7 @@ import {
   type RaceTaskResult,
   type ReplayBatchTask,
   type ReplayTally,
+  type StartTask,
 } from './protocol.js';
 import { checkRequestId } from './request-log.js';
 import { checkLatency, checkMilliseconds, checkOptions, checkQuantity, show } from './validate.js';
@@ -110,6 +111,8 @@ export class StockEngine {
   #queue: Pending[] = [];
   #queueLatency = 0;
   #closed = false;
+  /** Settles once every pool thread has loaded the worker module (see #meetEveryThread). */
+  readonly #started: Promise<void>;
   /** The first close's promise, which later calls to close return. */
   #closing: Promise<void> | undefined;
   #tasks = 0;
@@ -153,6 +156,26 @@ export class StockEngine {
     // piscina emits 'error' for a thread that fails while running no task; with no listener
     // that would end the whole process. It replaces the thread; the error is published.
     this.#pool.on('error', (error: unknown) => poolErrorChannel.publish({ error }));
+    this.#started = this.#meetEveryThread(threads, 30_000);
+  }
+
+  /**
+   * Sends one task to each of `threads` pool threads, which return once all of them have loaded
+   * the worker module, by meeting at a shared counter. close() waits for this before it ends
+   * the threads.
+   * NOTE: a test run here aborted with the Node.js 20 fatal error "v8::Module::IsGraphAsync
+   * must be used on an instantiated module" while engines were closed right after creation; a
+   * thread terminated while loading its ES module is the likely cause, not a proven one.
+   */
+  #meetEveryThread(threads: number, timeoutMs: number): Promise<void> {
+    const arrived = new SharedArrayBuffer(4);
+    const task: StartTask = { kind: 'start', arrived, parties: threads, timeoutMs };
+    const runs = Array.from({ length: threads }, () => this.#pool.run(task) as Promise<void>);
+    return Promise.all(runs).then(
+      () => undefined,
+      // A thread that fails to start is replaced by piscina and reported on the error channel.
+      () => undefined,
+    );
   }
 
   /**
@@ -354,6 +377,9 @@ export class StockEngine {
     } else {
       await settled;
     }
+    await this.#started;
+    // Threads that piscina started since, to replace dead ones, may still be loading too.
+    await this.#meetEveryThread(this.#pool.threads.length, 5_000);
     await this.#pool.close();
   }
 

@@ -145,4 +145,13 @@ export interface ReplayTally {
   timeouts: number;
 }
 
-export type Task = PurchaseBatchTask | RaceTask | FaultTask | ReplayBatchTask;
+/** A task each pool thread gets once at start: count in, then wait until all have. */
+export interface StartTask {
+  kind: 'start';
+  /** One Int32 counting the threads that have arrived. */
+  arrived: SharedArrayBuffer;
+  parties: number;
+  timeoutMs: number;
+}
+
+export type Task = PurchaseBatchTask | RaceTask | FaultTask | ReplayBatchTask | StartTask;

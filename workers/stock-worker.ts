@@ -21,6 +21,7 @@ import {
   type RaceTask,
   type RaceTaskResult,
   type ReplayTally,
+  type StartTask,
   shortCode,
   type Task,
 } from '../src/protocol.js';
@@ -40,7 +41,7 @@ const skus = inventory.skus;
 /** Runs one task from the engine. */
 export default function runTask(
   task: Task,
-): PurchaseBatchResult | RaceTaskResult | ReplayTally | FaultOutcome {
+): PurchaseBatchResult | RaceTaskResult | ReplayTally | FaultOutcome | null {
   switch (task.kind) {
     case 'purchases':
       return runPurchases(task);
@@ -50,6 +51,8 @@ export default function runTask(
       return runFault(task);
     case 'replay':
       return runReplayBatch(inventory, task);
+    case 'start':
+      return runStart(task);
   }
 }
 
@@ -105,6 +108,20 @@ function runPurchases(task: PurchaseBatchTask): PurchaseBatchResult {
     }
   }
   return failures;
+}
+
+/** Counts this thread in and blocks until every pool thread has, so each gets one task. */
+function runStart(task: StartTask): null {
+  const arrived = new Int32Array(task.arrived);
+  Atomics.add(arrived, 0, 1);
+  Atomics.notify(arrived, 0);
+  const deadline = performance.now() + task.timeoutMs;
+  for (;;) {
+    const count = Atomics.load(arrived, 0);
+    const remaining = deadline - performance.now();
+    if (count >= task.parties || remaining <= 0) return null;
+    Atomics.wait(arrived, 0, count, remaining);
+  }
 }
 
 function runRace(task: RaceTask): RaceTaskResult {
